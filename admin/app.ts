@@ -1,0 +1,64 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { CoreDeps } from "../core/context.js";
+import { installErrorHandlers } from "./api/errors.js";
+import { hookRoutes } from "./api/hooks.routes.js";
+import { marketplaceRoutes } from "./api/marketplace.routes.js";
+
+/** What the web role needs besides core: how to report health. */
+export interface WebDeps extends CoreDeps {
+  version: string;
+  dbMode: "embedded" | "postgres";
+  queueMode: "embedded" | "redis";
+  /** Resolves when every backing service answers; rejects with the one that does not. */
+  checkReady(): Promise<void>;
+  logger?: boolean | object;
+}
+
+/** Build the web application (API, hooks, panel) without listening, so tests can inject. */
+export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false, trustProxy: true, bodyLimit: 256 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "LeadRelay API",
+        version: deps.version,
+        description:
+          "Leads marketplace, CRM and nurturing. Authenticate with `Authorization: Bearer <key>` " +
+          "(create one with `npm run cli -- api-key create`). Errors are `{ error: { code, message, details } }`.",
+      },
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({
+    status: "ok",
+    version: deps.version,
+    db: deps.dbMode,
+    queue: deps.queueMode,
+    time: deps.clock.now().toISOString(),
+  }));
+
+  app.get("/readyz", { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await deps.checkReady();
+      return { status: "ready" };
+    } catch (err) {
+      return reply.code(503).send({ status: "unavailable", reason: (err as Error).message });
+    }
+  });
+
+  await app.register(marketplaceRoutes(deps), { prefix: "/api" });
+  await app.register(hookRoutes(deps), { prefix: "/api/hooks" });
+  return app;
+}

@@ -1,0 +1,56 @@
+/**
+ * Expected failures are values with stable codes; every adapter maps a code in one place
+ * (HTTP status, chat reply, retry or give up). Bugs and infrastructure failures are thrown.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  CATEGORY_UNKNOWN: 422,
+  LEAD_NOT_OPEN: 409,
+  BID_WINDOW_CLOSED: 409,
+  BID_MULTIPLIER_OUT_OF_RANGE: 422,
+  CONTRACTOR_BANNED: 403,
+  CONTRACTOR_NOT_ELIGIBLE: 403,
+  NO_OPEN_WINDOW: 409,
+  APPEAL_PENDING: 409,
+  APPEAL_TOO_SHORT: 422,
+  APPEAL_TOO_LONG: 422,
+  NOT_BANNED: 409,
+  APPEAL_ALREADY_DECIDED: 409,
+  MESSAGE_TOO_LONG: 422,
+  SIGNATURE_INVALID: 401,
+  RATE_LIMITED: 429,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failed use case: a stable code, a human message, optional details. */
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export type Result<T> = { ok: true; value: T } | Failure;
+
+/** Wrap a value as a success. */
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+/** Build a failure with its stable code. */
+export function fail(code: ErrorCode, message: string, details?: unknown): Failure {
+  return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
+}
+
+/** Thrown inside a transaction to roll it back while still returning a Failure to the caller. */
+export class FailureError extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}

@@ -1,0 +1,64 @@
+import type { CoreDeps } from "../context.js";
+import { closeBidding } from "./bid.service.js";
+import { archiveOldLeads } from "./lead.service.js";
+import { parseWakeKey, wakeKey } from "./wakeups.js";
+import { expireWindow, warnWindow } from "./window.service.js";
+
+/**
+ * Handle one scheduler wake-up. The handler re-reads the row and acts only if the deadline
+ * really passed, so early, late, lost or doubled wake-ups are all harmless.
+ * Returns false for keys that are not the marketplace's.
+ */
+export async function handleMarketplaceWakeup(deps: CoreDeps, key: string): Promise<boolean> {
+  const k = parseWakeKey(key);
+  if (!k) return false;
+  if (k.kind === "close") await closeBidding(deps, k.id);
+  else if (k.kind === "expire") await expireWindow(deps, k.id);
+  else await warnWindow(deps, k.id);
+  return true;
+}
+
+/** Keys of every marketplace deadline that is due at `now` (oldest first, at most `limit`). */
+export async function dueMarketplaceKeys(deps: CoreDeps, now: Date, limit = 500): Promise<string[]> {
+  const warnBefore = new Date(now.getTime() + deps.config.marketplace.windowWarningMs);
+  const [closes, expiries, warnings] = await Promise.all([
+    deps.prisma.lead.findMany({
+      where: { status: "ACTIVE", bidding_closes_at: { lte: now } },
+      orderBy: { bidding_closes_at: "asc" },
+      select: { id: true },
+      take: limit,
+    }),
+    deps.prisma.bid.findMany({
+      where: { status: "WON", responded_at: null, strike_applied: false, response_window_ends_at: { lte: now } },
+      orderBy: { response_window_ends_at: "asc" },
+      select: { id: true },
+      take: limit,
+    }),
+    deps.prisma.bid.findMany({
+      where: {
+        status: "WON",
+        responded_at: null,
+        window_warned_at: null,
+        response_window_ends_at: { gt: now, lte: warnBefore },
+      },
+      select: { id: true },
+      take: limit,
+    }),
+  ]);
+  return [
+    ...closes.map((l) => wakeKey("close", l.id)),
+    ...expiries.map((b) => wakeKey("expire", b.id)),
+    ...warnings.map((b) => wakeKey("warn", b.id)),
+  ];
+}
+
+/**
+ * The reconciler: find every due marketplace deadline and handle it, then archive old leads.
+ * Runs every few seconds, so a lost or flushed scheduler job is caught.
+ */
+export async function reconcileMarketplace(deps: CoreDeps): Promise<{ handled: number; archived: number }> {
+  const keys = await dueMarketplaceKeys(deps, deps.clock.now());
+  for (const key of keys) await handleMarketplaceWakeup(deps, key);
+  const archived = await archiveOldLeads(deps);
+  return { handled: keys.length, archived };
+}

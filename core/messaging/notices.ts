@@ -1,0 +1,105 @@
+/**
+ * Everything LeadRelay tells a person in chat, as data. The outbox stores the notice (kind +
+ * fields) and a rendered text; chat adapters may re-render it with buttons and translations.
+ */
+
+/** A one-tap choice; `data` is what the chat app receives when it is pressed. */
+export interface NoticeButton {
+  label: string;
+  data: string;
+}
+
+export type Notice =
+  | {
+      kind: "lead_offer";
+      leadId: string;
+      title: string;
+      category: string;
+      zip: string;
+      urgency: string;
+      baseCost: string;
+      discount: number;
+      closesAt: string;
+      buttons: NoticeButton[];
+    }
+  | { kind: "bid_placed"; leadId: string; title: string; multiplier: number; amount: string; closesAt: string }
+  | {
+      kind: "window_opened";
+      leadId: string;
+      bidId: string;
+      title: string;
+      rank: number;
+      customerName: string;
+      customerPhone: string | null;
+      customerEmail: string | null;
+      description: string;
+      endsAt: string;
+      amount: string;
+    }
+  | { kind: "window_warning"; leadId: string; bidId: string; title: string; endsAt: string; minutesLeft: number }
+  | {
+      kind: "window_expired";
+      leadId: string;
+      title: string;
+      strikeCount: number;
+      strikesToBan: number;
+      banned: boolean;
+    }
+  | { kind: "lead_lost"; leadId: string; title: string; reason: "outbid" | "taken" | "expired" }
+  | { kind: "lead_contacted"; leadId: string; title: string; amount: string; customerId: string }
+  | { kind: "customer_reply"; leadId: string | null; customerId: string; customerName: string; text: string }
+  | { kind: "appeal_received"; appealId: string }
+  | { kind: "appeal_decided"; appealId: string; approved: boolean; note: string | null }
+  | { kind: "unanswered_alert"; leadId: string; title: string; minutes: number }
+  | { kind: "relay"; text: string; fromName: string }
+  | { kind: "blast"; text: string; subject?: string };
+
+const money = (amount: string) => `$${amount}`;
+const time = (iso: string) => `${iso.slice(11, 16)} UTC`;
+
+/**
+ * Plain-text rendering of a notice (English; the chat app's catalogue takes over per language).
+ * Kept short: it is read on a phone.
+ */
+export function renderNotice(n: Notice, _language = "en"): string {
+  switch (n.kind) {
+    case "lead_offer":
+      return `New lead: ${n.title} (${n.category}, ZIP ${n.zip}, ${n.urgency}). Base ${money(n.baseCost)}${
+        n.discount < 1 ? `, your discount ×${n.discount.toFixed(2)}` : ""
+      }. Bidding closes ${time(n.closesAt)}. Tap a multiplier to bid.`;
+    case "bid_placed":
+      return `Bid placed on "${n.title}": ×${n.multiplier.toFixed(2)} = ${money(n.amount)}. Bidding closes ${time(n.closesAt)}.`;
+    case "window_opened":
+      return `You won "${n.title}" (rank ${n.rank}). Your response window is open until ${time(n.endsAt)}. Customer: ${
+        n.customerName
+      }${n.customerPhone ? `, ${n.customerPhone}` : ""}${n.customerEmail ? `, ${n.customerEmail}` : ""}. Reply here to message them — your first reply counts as contact (${money(n.amount)} is charged then).`;
+    case "window_warning":
+      return `${n.minutesLeft} minutes left to answer "${n.title}" (until ${time(n.endsAt)}). Reply now or it passes to the next bidder and you get a strike.`;
+    case "window_expired":
+      return `Your window for "${n.title}" ended without a reply: strike ${n.strikeCount}/${n.strikesToBan}.${
+        n.banned ? " You are now banned from bidding. Send /appeal with your reason to ask for a review." : ""
+      }`;
+    case "lead_lost":
+      return n.reason === "outbid"
+        ? `"${n.title}": your bid was not in the top 3 this time.`
+        : n.reason === "taken"
+          ? `"${n.title}" was taken by another contractor.`
+          : `"${n.title}" expired.`;
+    case "lead_contacted":
+      return `Contact recorded for "${n.title}". ${money(n.amount)} charged. The customer is now in your customers.`;
+    case "customer_reply":
+      return `${n.customerName}: ${n.text}`;
+    case "appeal_received":
+      return "Your appeal was received. An admin will review it soon.";
+    case "appeal_decided":
+      return n.approved
+        ? `Your appeal was approved: you can bid again and your strikes are reset.${n.note ? ` Note: ${n.note}` : ""}`
+        : `Your appeal was rejected; the bidding ban stays.${n.note ? ` Note: ${n.note}` : ""}`;
+    case "unanswered_alert":
+      return `Alert: "${n.title}" has had no answer for ${n.minutes} minutes.`;
+    case "relay":
+      return n.text;
+    case "blast":
+      return n.text;
+  }
+}

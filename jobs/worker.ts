@@ -1,0 +1,92 @@
+import { type ConnectionOptions, Queue, Worker } from "bullmq";
+import type { CoreDeps } from "../core/context.js";
+import type { Channel } from "../core/ports.js";
+import { handleWakeup, reconcileAll } from "../core/wakeups.js";
+import type { ChannelKind } from "../prisma/generated/client.js";
+import { startWakeupWorker } from "./bullmq-scheduler.js";
+import { OutboxSender } from "./outbox-sender.js";
+
+export const MAINTENANCE_QUEUE = "leadrelay-maintenance";
+
+export interface WorkerOptions {
+  deps: CoreDeps;
+  channels: Partial<Record<ChannelKind, Channel>>;
+  /** Scaled mode: wake-ups and the reconciler run through BullMQ on this Redis. */
+  redis?: ConnectionOptions;
+  /** How often the outbox is polled when idle. */
+  outboxIdleMs?: number;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+  /** One reconcile pass now (tests, and the embedded interval). */
+  reconcile(): Promise<void>;
+}
+
+/**
+ * The worker role: wake-up handling, the reconciler (every RECONCILE_EVERY) and the outbox
+ * sender. In scaled mode BullMQ delivers wake-ups and runs the reconciler as a job scheduler
+ * (one run per tick across all workers); in embedded mode an interval does it.
+ */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const { deps } = opts;
+  const stops: Array<() => Promise<void>> = [];
+  let reconciling = false;
+  const reconcile = async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      const r = await reconcileAll(deps);
+      if (r.handled > 0 || r.archived > 0) deps.log.info("reconciled", r);
+    } finally {
+      reconciling = false;
+    }
+  };
+
+  if (opts.redis) {
+    const wakeups = startWakeupWorker(opts.redis, (key) => handleWakeup(deps, key));
+    const queue = new Queue(MAINTENANCE_QUEUE, { connection: opts.redis });
+    await queue.upsertJobScheduler("reconcile", { every: deps.config.reconcileEveryMs }, { name: "reconcile" });
+    const maintenance = new Worker(MAINTENANCE_QUEUE, reconcile, { connection: opts.redis, concurrency: 1 });
+    stops.push(
+      () => wakeups.close(),
+      () => maintenance.close(),
+      () => queue.close(),
+    );
+  } else {
+    const timer = setInterval(() => {
+      reconcile().catch((err) => deps.log.warn("reconcile failed", err));
+    }, deps.config.reconcileEveryMs);
+    timer.unref();
+    stops.push(async () => clearInterval(timer));
+  }
+
+  const sender = new OutboxSender(deps, { channels: opts.channels });
+  let running = true;
+  const idleMs = opts.outboxIdleMs ?? 250;
+  const loop = (async () => {
+    while (running) {
+      let handled = 0;
+      try {
+        handled = await sender.tick();
+      } catch (err) {
+        deps.log.warn("outbox tick failed", err);
+      }
+      if (handled === 0 && running) await new Promise((r) => setTimeout(r, idleMs));
+    }
+  })();
+  stops.push(async () => {
+    running = false;
+    await loop;
+  });
+
+  // Catch up at once on whatever fell due while no worker ran.
+  await reconcile().catch((err) => deps.log.warn("initial reconcile failed", err));
+
+  return {
+    reconcile,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch((err) => deps.log.warn("worker stop failed", err));
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * A PostgreSQL wire-protocol server in front of one PGlite instance, replacing
+ * `PGLiteSocketServer` from @electric-sql/pglite-socket 0.2.17, whose multiplexer interleaves
+ * the messages of concurrent extended-protocol queries (Parse/Bind/Execute/Sync) from different
+ * connections in PGlite's single session ("portal \"\" does not exist", or another connection's
+ * statement bound: upstream issue electric-sql/pglite#1046, still open).
+ *
+ * Here a connection owns the session from its first message until PGlite reports ReadyForQuery
+ * with status idle ('I'): a whole query, or a whole transaction. Everything else waits its turn.
+ * Session state (SET, search_path, temp tables, prepared statement names) stays shared.
+ */
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import type { PGlite } from "@electric-sql/pglite";
+
+export interface PGliteServerOptions {
+  host?: string;
+  /** 0 (default) lets the OS pick a free port. */
+  port?: number;
+  maxConnections?: number;
+}
+
+export interface PGliteServer {
+  host: string;
+  port: number;
+  /** Closes every connection (rolling back its open transaction) and stops listening. */
+  stop(): Promise<void>;
+}
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const TERMINATE = 0x58; // 'X'
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+
+/** Serves `db` over TCP until stop(); the caller still owns (and closes) `db`. */
+export async function servePGlite(db: PGlite, opts: PGliteServerOptions = {}): Promise<PGliteServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const maxConnections = opts.maxConnections ?? 100;
+  const session = new SessionLock();
+  const connections = new Set<Connection>();
+  const refused = new Set<Socket>();
+  const server = createServer((socket) => {
+    if (connections.size >= maxConnections) {
+      refused.add(socket.on("close", () => refused.delete(socket)).on("error", () => {}));
+      socket.end(errorResponse("53300", `too many connections to embedded PostgreSQL (max ${maxConnections})`));
+      return;
+    }
+    const connection = new Connection(socket, db, session);
+    connections.add(connection);
+    void connection.closed.then(() => connections.delete(connection));
+  });
+  await db.waitReady;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of refused) socket.destroy();
+    for (const c of connections) c.socket.destroy();
+    await Promise.all([...connections].map((c) => c.closed));
+    await closed;
+  };
+  return { host, port: (server.address() as AddressInfo).port, stop };
+}
+
+/** FIFO ownership of PGlite's single session. */
+class SessionLock {
+  #owner: Connection | null = null;
+  #waiting: { connection: Connection; grant: (granted: boolean) => void }[] = [];
+
+  /** Resolves true once `connection` owns the session, false if cancelled first. */
+  acquire(connection: Connection): Promise<boolean> {
+    if (this.#owner === connection) return Promise.resolve(true);
+    if (!this.#owner) {
+      this.#owner = connection;
+      return Promise.resolve(true);
+    }
+    return new Promise((grant) => this.#waiting.push({ connection, grant }));
+  }
+
+  release(connection: Connection): void {
+    if (this.#owner !== connection) return;
+    const next = this.#waiting.shift();
+    this.#owner = next?.connection ?? null;
+    next?.grant(true);
+  }
+
+  cancel(connection: Connection): void {
+    for (const w of this.#waiting.filter((w) => w.connection === connection)) w.grant(false);
+    this.#waiting = this.#waiting.filter((w) => w.connection !== connection);
+  }
+}
+
+class Connection {
+  readonly closed: Promise<void>;
+  #buffer = Buffer.alloc(0);
+  #started = false;
+  #owner = false;
+  #work: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: Socket,
+    private readonly db: PGlite,
+    private readonly session: SessionLock,
+  ) {
+    socket.setNoDelay(true);
+    socket.on("error", () => {}); // "close" follows and cleans up
+    socket.on("data", (chunk) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      this.#work = this.#work
+        .then(() => this.#drain())
+        .catch(() => {
+          socket.destroy();
+        });
+    });
+    this.closed = new Promise((resolve) => {
+      socket.once("close", () => {
+        this.session.cancel(this);
+        this.#work = this.#work.then(() => this.#cleanup()).finally(resolve);
+      });
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (!this.socket.destroyed) {
+      if (!this.#started) {
+        const packet = this.#take(0);
+        if (!packet) return;
+        const code = packet.readInt32BE(4);
+        if (code === SSL_REQUEST || code === GSSENC_REQUEST) this.socket.write("N");
+        else if (code === CANCEL_REQUEST) this.socket.end();
+        else {
+          this.#started = true;
+          await this.#exec(packet);
+        }
+        continue;
+      }
+      if (this.#buffer[0] === TERMINATE) {
+        this.socket.end();
+        return;
+      }
+      const messages = this.#take(1);
+      if (!messages) return;
+      await this.#exec(messages);
+    }
+  }
+
+  /** Removes and returns the complete messages at the head of the buffer (typed: stops before Terminate). */
+  #take(typeBytes: 0 | 1): Buffer | null {
+    let end = 0;
+    while (end + typeBytes + 4 <= this.#buffer.length && (typeBytes === 0 || this.#buffer[end] !== TERMINATE)) {
+      const length = typeBytes + this.#buffer.readInt32BE(end + typeBytes);
+      if (end + length > this.#buffer.length) break;
+      end += length;
+      if (typeBytes === 0) break; // untyped packets (startup phase) one at a time
+    }
+    if (end === 0) return null;
+    const head = this.#buffer.subarray(0, end);
+    this.#buffer = this.#buffer.subarray(end);
+    return head;
+  }
+
+  /** Runs messages with the session owned; keeps it until PGlite is idle outside a transaction. */
+  async #exec(messages: Buffer): Promise<void> {
+    const midQuery = this.#owner;
+    if (!midQuery && !(await this.session.acquire(this))) return;
+    this.#owner = true;
+    let tail = Buffer.alloc(0);
+    await this.db.runExclusive(() =>
+      this.db.execProtocolRawStream(messages, {
+        onRawData: (data) => {
+          const out = Buffer.from(data);
+          tail = Buffer.concat([tail, out.subarray(-6)]).subarray(-6);
+          if (!this.socket.destroyed) this.socket.write(out);
+        },
+      }),
+    );
+    // No output (e.g. a lone Flush) leaves the state as it was; otherwise the last message decides.
+    const idle = tail.length === 0 ? !midQuery : tail[0] === 0x5a && tail.readInt32BE(1) === 5 && tail[5] === 0x49;
+    if (idle) {
+      this.#owner = false;
+      this.session.release(this);
+    }
+  }
+
+  /** Ends an unfinished extended query and rolls back an open transaction, then frees the session. */
+  async #cleanup(): Promise<void> {
+    if (!this.#owner) return;
+    const discard = { onRawData: () => {} };
+    try {
+      await this.db.runExclusive(async () => {
+        await this.db.execProtocolRawStream(SYNC, discard);
+        if (this.db.isInTransaction()) await this.db.execProtocolRawStream(simpleQuery("ROLLBACK"), discard);
+      });
+    } finally {
+      this.#owner = false;
+      this.session.release(this);
+    }
+  }
+}
+
+function frame(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, "latin1");
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+function simpleQuery(sql: string): Buffer {
+  return frame("Q", Buffer.from(`${sql}\0`));
+}
+
+function errorResponse(code: string, message: string): Buffer {
+  return frame("E", Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`));
+}

@@ -1,0 +1,323 @@
+/**
+ * The demo customers by owner: two contractors and the marketer, across every status and
+ * every canonical pipeline status. `ages` = [created, stage entered, last activity] before now;
+ * e-mail is first.last@example.com unless `email` says otherwise.
+ */
+import type { CanonicalStatus, ContactMethod, CustomerStatus } from "../generated/client.js";
+import { DAY, HOUR, MINUTE } from "./kit.js";
+
+/** One demo customer as written in the table below. */
+export interface CustomerRowSpec {
+  key: string;
+  name: string;
+  email?: string | null;
+  phone: string;
+  state: [CustomerStatus, CanonicalStatus];
+  source: string;
+  contact: ContactMethod;
+  ages: [createdAgo: number, stageAgo: number, activityAgo: number];
+  home?: [zip: string, address: string];
+  danish?: boolean;
+  language?: string;
+  next?: [action: string, offsetMs: number];
+  notes?: string;
+  handle?: string;
+  referredBy?: string;
+  referralCode?: string;
+  optedOutAgo?: number;
+  quietHours?: [string, string];
+  frequency?: "minimal" | "moderate" | "frequent";
+}
+
+/** 26 directly-owned customers (plus 4 from contacted marketplace leads = 30). */
+export const CUSTOMER_TABLE: Record<"breeze" | "saguaro" | "marketer", CustomerRowSpec[]> = {
+  breeze: [
+    {
+      key: "acosta",
+      name: "Maria Acosta",
+      phone: "+16025550160",
+      state: ["active", "signed_up"],
+      source: "Google Ads",
+      contact: "whatsapp",
+      ages: [400 * DAY, 300 * DAY, 3 * DAY],
+      home: ["85014", "4127 N 12th St"],
+      referralCode: "BREEZE-ACOSTA",
+      frequency: "moderate",
+      next: ["Confirm the annual maintenance visit", 2 * DAY],
+      notes: "Long-time customer; referred her neighbour Tom.",
+    },
+    {
+      key: "whitaker",
+      name: "Tom Whitaker",
+      phone: "+16025550161",
+      state: ["active", "follow_up"],
+      source: "Referral",
+      contact: "email",
+      ages: [200 * DAY, 20 * DAY, 4 * DAY],
+      home: ["85016", "2415 E Campbell Ave"],
+      referredBy: "acosta",
+      next: ["Call about the water heater replacement quote", -1 * DAY],
+    },
+    {
+      key: "nguyen",
+      name: "Linh Nguyen",
+      phone: "+16025550162",
+      state: ["lead", "presentation_sent"],
+      source: "Google Ads",
+      contact: "email",
+      ages: [14 * DAY, 6 * DAY, 6 * DAY],
+      home: ["85006", "1834 N 16th St"],
+      next: ["Follow up on the AC replacement quote", -2 * DAY],
+    },
+    {
+      key: "brennan",
+      name: "Kevin Brennan",
+      phone: "+16025550163",
+      state: ["active", "signed_up"],
+      source: "Yelp",
+      contact: "sms",
+      ages: [60 * DAY, 9 * DAY, 8 * DAY],
+      home: ["85008", "3125 N 44th St"],
+    },
+    {
+      key: "delgado",
+      name: "Rosa Delgado",
+      phone: "+16025550164",
+      state: ["lead", "qualified"],
+      source: "Website",
+      contact: "sms",
+      ages: [9 * DAY, 2 * DAY, 1 * DAY],
+      home: ["85012", "617 W Mariposa St"],
+      language: "es",
+      next: ["Site visit Thursday 8:00", 1 * DAY],
+    },
+    {
+      key: "patel",
+      name: "Anil Patel",
+      phone: "+16025550165",
+      state: ["lead", "relationship"],
+      source: "Facebook",
+      contact: "email",
+      ages: [5 * DAY, 1 * DAY, 1 * DAY],
+      home: ["85013", "222 W Glenrosa Ave"],
+      next: ["Send the maintenance-plan brochure", -3 * DAY],
+    },
+    {
+      key: "morrison",
+      name: "Grace Morrison",
+      phone: "+16025550166",
+      state: ["churned", "relationship"],
+      source: "Referral",
+      contact: "sms",
+      ages: [500 * DAY, 90 * DAY, 10 * DAY],
+      home: ["85015", "4302 N 19th Ave"],
+      optedOutAgo: 10 * DAY,
+      notes: "Replied STOP to the replacement sequence.",
+    },
+    {
+      key: "lopez",
+      name: "Daniel Lopez",
+      phone: "+16025550167",
+      state: ["active", "signed_up"],
+      source: "Google Ads",
+      contact: "phone",
+      ages: [700 * DAY, 600 * DAY, 12 * DAY],
+      home: ["85003", "1015 N 5th Ave"],
+      quietHours: ["20:00", "09:00"],
+      frequency: "minimal",
+    },
+    {
+      key: "hayes",
+      name: "Brenda Hayes",
+      phone: "+16025550168",
+      state: ["churned", "follow_up"],
+      source: "Yelp",
+      contact: "email",
+      ages: [120 * DAY, 15 * DAY, 15 * DAY],
+      home: ["85005", "3806 W Thomas Rd"],
+    },
+  ],
+  saguaro: [
+    {
+      key: "romero",
+      name: "Elena Romero",
+      phone: "+16025550170",
+      state: ["active", "signed_up"],
+      source: "Google Local Services",
+      contact: "whatsapp",
+      ages: [40 * DAY, 12 * DAY, 12 * DAY],
+      home: ["85007", "1421 W Monroe St"],
+      frequency: "frequent",
+    },
+    {
+      key: "fischer",
+      name: "Mark Fischer",
+      phone: "+16025550171",
+      state: ["lead", "presentation_sent"],
+      source: "Website",
+      contact: "email",
+      ages: [10 * DAY, 4 * DAY, 4 * DAY],
+      home: ["85009", "2740 W Palm Ln"],
+      next: ["Nudge on the tankless quote", -2 * HOUR],
+    },
+    {
+      key: "begay",
+      name: "Naomi Begay",
+      phone: "+16025550172",
+      state: ["lead", "qualified"],
+      source: "Facebook",
+      contact: "sms",
+      ages: [6 * DAY, 3 * DAY, 2 * DAY],
+      home: ["85004", "811 N 2nd St"],
+      next: ["Measure for a water softener", 3 * DAY],
+    },
+    {
+      key: "oconnor",
+      name: "Sean O'Connor",
+      phone: "+16025550173",
+      state: ["churned", "lead"],
+      source: "Yelp",
+      contact: "email",
+      ages: [300 * DAY, 300 * DAY, 150 * DAY],
+      home: ["85017", "3601 W Indian School Rd"],
+    },
+    {
+      key: "kowalski",
+      name: "Anna Kowalski",
+      phone: "+16025550174",
+      state: ["active", "follow_up"],
+      source: "Referral",
+      contact: "phone",
+      ages: [90 * DAY, 7 * DAY, 7 * DAY],
+      home: ["85013", "535 W Colter St"],
+    },
+    {
+      key: "tran",
+      name: "Minh Tran",
+      email: null,
+      phone: "+16025550175",
+      state: ["lead", "lead"],
+      source: "Google Ads",
+      contact: "sms",
+      ages: [1 * DAY, 1 * DAY, 1 * DAY],
+      home: ["85015", "2020 W Turney Ave"],
+      next: ["Call back about a possible slab leak", -30 * MINUTE],
+    },
+  ],
+  marketer: [
+    {
+      key: "turner",
+      name: "Ashley Turner",
+      phone: "+16025550180",
+      state: ["lead", "lead"],
+      source: "instagram",
+      contact: "sms",
+      ages: [3 * HOUR, 3 * HOUR, 3 * HOUR],
+      handle: "@ashley.fit.az",
+      next: ["Reply to her DM about the 5-day challenge", 1 * HOUR],
+    },
+    {
+      key: "cole",
+      name: "Brittany Cole",
+      phone: "+16025550181",
+      state: ["lead", "relationship"],
+      source: "instagram",
+      contact: "sms",
+      ages: [6 * DAY, 5 * DAY, 2 * DAY],
+      handle: "@britt.cole",
+    },
+    {
+      key: "nielsen",
+      name: "Kasper Nielsen",
+      phone: "+4520123401",
+      state: ["lead", "invited"],
+      source: "facebook",
+      contact: "whatsapp",
+      ages: [8 * DAY, 2 * HOUR, 2 * HOUR],
+      danish: true,
+    },
+    {
+      key: "miles",
+      name: "Jordan Miles",
+      phone: "+16025550182",
+      state: ["lead", "invited"],
+      source: "instagram",
+      contact: "whatsapp",
+      ages: [10 * DAY, 3 * DAY, 26 * HOUR],
+      handle: "@jmiles",
+      next: ["Ask what he thought of the video", -2 * HOUR],
+    },
+    {
+      key: "jensen",
+      name: "Sofie Jensen",
+      phone: "+4520123402",
+      state: ["lead", "qualified"],
+      source: "instagram",
+      contact: "whatsapp",
+      ages: [12 * DAY, 1 * DAY, 1 * DAY],
+      danish: true,
+      next: ["Send the presentation", 4 * HOUR],
+    },
+    {
+      key: "webb",
+      name: "Marcus Webb",
+      phone: "+16025550183",
+      state: ["lead", "follow_up"],
+      source: "messenger",
+      contact: "sms",
+      ages: [14 * DAY, 3 * DAY, 5 * HOUR],
+      next: ["Rebook the missed Zoom", -3 * HOUR],
+    },
+    {
+      key: "andersen",
+      name: "Freja Andersen",
+      phone: "+4520123403",
+      state: ["lead", "presentation_sent"],
+      source: "facebook",
+      contact: "email",
+      ages: [15 * DAY, 3 * DAY, 1 * HOUR],
+      danish: true,
+      next: ["Answer her question about the starter kit", 1 * DAY],
+    },
+    {
+      key: "brooks",
+      name: "Tanya Brooks",
+      phone: "+16025550184",
+      state: ["active", "signed_up"],
+      source: "instagram",
+      contact: "whatsapp",
+      ages: [30 * DAY, 8 * DAY, 2 * DAY],
+      handle: "@tanya.b.wellness",
+    },
+    {
+      key: "shaw",
+      name: "Derek Shaw",
+      phone: "+16025550185",
+      state: ["active", "signed_up"],
+      source: "ads",
+      contact: "email",
+      ages: [25 * DAY, 16 * DAY, 16 * DAY],
+    },
+    {
+      key: "price",
+      name: "Lauren Price",
+      phone: "+16025550186",
+      state: ["churned", "follow_up"],
+      source: "instagram",
+      contact: "sms",
+      ages: [40 * DAY, 30 * DAY, 20 * DAY],
+      handle: "@laurenp",
+    },
+    {
+      key: "christensen",
+      name: "Mads Christensen",
+      phone: "+4520123404",
+      state: ["lead", "relationship"],
+      source: "messenger",
+      contact: "whatsapp",
+      ages: [20 * DAY, 12 * DAY, 9 * DAY],
+      danish: true,
+      next: ["Reconnect: ask how the new job is going", -2 * DAY],
+    },
+  ],
+};

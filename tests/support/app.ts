@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../admin/app.js";
+import { createApiKey } from "../../core/accounts/api-key.service.js";
+import type { TestWorld } from "./deps.js";
+
+/** The web app on a test world, ready for `app.inject()`. */
+export async function createTestApp(w: TestWorld): Promise<FastifyInstance> {
+  const app = await buildApp({
+    ...w.deps,
+    version: "test",
+    dbMode: "embedded",
+    queueMode: "embedded",
+    checkReady: async () => {
+      await w.prisma.$queryRaw`select 1`;
+    },
+  });
+  await app.ready();
+  return app;
+}
+
+/** A fresh API key; `ownerId` makes it a contractor key. Returns the Authorization header. */
+export async function apiKey(w: TestWorld, ownerId?: string): Promise<{ authorization: string }> {
+  const r = await createApiKey(
+    w.prisma,
+    { token: (n = 16) => randomBytes(n).toString("base64url") },
+    {
+      name: ownerId ? "contractor key" : "admin key",
+      scope: ownerId ? { kind: "contractor", ownerId } : { kind: "admin" },
+    },
+  );
+  if (!r.ok) throw new Error(r.message);
+  return { authorization: `Bearer ${r.value.key}` };
+}
