@@ -179,13 +179,16 @@ async function serve(role: "all" | "web" | "bot" | "worker", config: Config, log
     throw err;
   }
 
-  let stopping = false;
+  let stoppingSince = 0;
   const shutdown = (signal: string) => {
-    if (stopping) {
+    // npm/tsx relay the terminal's Ctrl-C, so one press can arrive twice: only a later second
+    // signal forces the exit.
+    if (stoppingSince > 0) {
+      if (Date.now() - stoppingSince < 2000) return;
       log.warn("forced exit");
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info(`${signal} received, shutting down…`);
     stopAll().then(
       () => process.exit(0),
@@ -203,7 +206,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!ROLES.includes(first as Role)) {
-    throw new UserError(`Unknown role "${first}". ${USAGE.replace("Usage: ", "Use: ")}`, 2);
+    throw new UserError(`Unknown role "${first}": use one of ${ROLES.join(", ")} (see --help).`, 2);
   }
   const role = first as Role;
   let config: Config;

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   redis?: ConnectionOptions;
   /** How often the outbox is polled when idle. */
   outboxIdleMs?: number;
+  /** BullMQ queue names (tests use unique ones); default WAKEUP_QUEUE and MAINTENANCE_QUEUE. */
+  queues?: { wakeups?: string; maintenance?: string };
 }
 
 export interface RunningWorker {
@@ -44,10 +46,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   };
 
   if (opts.redis) {
-    const wakeups = startWakeupWorker(opts.redis, (key) => handleWakeup(deps, key));
-    const queue = new Queue(MAINTENANCE_QUEUE, { connection: opts.redis });
+    const maintenanceQueue = opts.queues?.maintenance ?? MAINTENANCE_QUEUE;
+    const wakeups = startWakeupWorker(opts.redis, (key) => handleWakeup(deps, key), {
+      queueName: opts.queues?.wakeups,
+    });
+    const queue = new Queue(maintenanceQueue, { connection: opts.redis });
     await queue.upsertJobScheduler("reconcile", { every: deps.config.reconcileEveryMs }, { name: "reconcile" });
-    const maintenance = new Worker(MAINTENANCE_QUEUE, reconcile, { connection: opts.redis, concurrency: 1 });
+    const maintenance = new Worker(maintenanceQueue, reconcile, { connection: opts.redis, concurrency: 1 });
     stops.push(
       () => wakeups.close(),
       () => maintenance.close(),

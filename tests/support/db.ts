@@ -62,6 +62,7 @@ export async function readMigrations(dir?: string): Promise<Migration[]> {
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+  if (names.length === 0 && !explicit) throw new Error(`No migrations in ${root}: a test database would be empty.`);
   return Promise.all(
     names.map(async (name) => ({ name, sql: await readFile(join(root, name, "migration.sql"), "utf8") })),
   );

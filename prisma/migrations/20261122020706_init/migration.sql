@@ -965,9 +965,6 @@ CREATE INDEX "audit_logs_created_at_idx" ON "audit_logs"("created_at");
 CREATE UNIQUE INDEX "idx_categories_slug" ON "categories"("slug");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "leads_customer_id_key" ON "leads"("customer_id");
-
--- CreateIndex
 CREATE INDEX "idx_leads_status" ON "leads"("status");
 
 -- CreateIndex
@@ -984,6 +981,9 @@ CREATE INDEX "idx_leads_urgency" ON "leads"("urgency_level");
 
 -- CreateIndex
 CREATE INDEX "leads_dedupe_key_created_at_idx" ON "leads"("dedupe_key", "created_at");
+
+-- CreateIndex
+CREATE INDEX "leads_customer_id_idx" ON "leads"("customer_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "leads_lead_source_external_id_key" ON "leads"("lead_source", "external_id");
@@ -1079,6 +1079,9 @@ CREATE INDEX "customers_phone_idx" ON "customers"("phone");
 CREATE UNIQUE INDEX "deal_pipelines_owner_id_name_key" ON "deal_pipelines"("owner_id", "name");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "deal_pipelines_shared_name_key" ON "deal_pipelines"("name") WHERE (owner_id IS NULL);
+
+-- CreateIndex
 CREATE INDEX "deal_stages_pipeline_id_position_idx" ON "deal_stages"("pipeline_id", "position");
 
 -- CreateIndex
@@ -1127,6 +1130,9 @@ CREATE INDEX "event_logs_timestamp_idx" ON "event_logs"("timestamp");
 CREATE UNIQUE INDEX "automation_rules_owner_id_trigger_name_key" ON "automation_rules"("owner_id", "trigger", "name");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "automation_rules_platform_key" ON "automation_rules"("trigger", "name") WHERE (owner_id IS NULL);
+
+-- CreateIndex
 CREATE INDEX "suggestions_owner_id_created_at_idx" ON "suggestions"("owner_id", "created_at");
 
 -- CreateIndex
@@ -1164,6 +1170,9 @@ CREATE INDEX "tracked_links_sequence_event_id_idx" ON "tracked_links"("sequence_
 
 -- CreateIndex
 CREATE UNIQUE INDEX "message_templates_owner_id_key_language_key" ON "message_templates"("owner_id", "key", "language");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "message_templates_platform_key" ON "message_templates"("key", "language") WHERE (owner_id IS NULL);
 
 -- CreateIndex
 CREATE UNIQUE INDEX "prompt_templates_key_version_key" ON "prompt_templates"("key", "version");
@@ -1530,7 +1539,7 @@ ALTER TABLE "inbound_messages" ADD CONSTRAINT "inbound_messages_identity_id_fkey
 ALTER TABLE "users" ADD CONSTRAINT "users_profile_rating_check" CHECK ("profile_rating" >= 0 AND "profile_rating" <= 5);
 ALTER TABLE "users" ADD CONSTRAINT "users_response_rate_check" CHECK ("response_rate" >= 0 AND "response_rate" <= 1);
 ALTER TABLE "users" ADD CONSTRAINT "users_strike_count_check" CHECK ("strike_count" >= 0);
-ALTER TABLE "users" ADD CONSTRAINT "users_lead_discount_multiplier_check" CHECK ("lead_discount_multiplier" > 0 AND "lead_discount_multiplier" <= 1);
+ALTER TABLE "users" ADD CONSTRAINT "users_lead_discount_multiplier_check" CHECK ("lead_discount_multiplier" > 0 AND "lead_discount_multiplier" <= 2);
 ALTER TABLE "leads" ADD CONSTRAINT "leads_base_lead_cost_check" CHECK ("base_lead_cost" >= 0);
 ALTER TABLE "leads" ADD CONSTRAINT "leads_budget_check" CHECK ("budget_min" IS NULL OR "budget_max" IS NULL OR "budget_min" <= "budget_max");
 ALTER TABLE "leads" ADD CONSTRAINT "leads_current_rank_check" CHECK ("current_rank" IS NULL OR "current_rank" BETWEEN 1 AND 3);
