@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContractor } from "../../core/accounts/contractor.service.js";
 import { createAppeal, decideAppeal } from "../../core/marketplace/appeal.service.js";
 import { placeBid } from "../../core/marketplace/bid.service.js";
-import { createLead } from "../../core/marketplace/lead.service.js";
+import { recordConversion } from "../../core/marketplace/conversion.service.js";
+import { archiveOldLeads, createLead } from "../../core/marketplace/lead.service.js";
 import { recountMetrics } from "../../core/marketplace/metrics.js";
 import { sendLeadMessage } from "../../core/marketplace/window.service.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
@@ -207,5 +208,30 @@ describe("a lead's whole life on a fake clock", () => {
     expect(await w.prisma.outboundMessage.count({ where: { user_id: c3 as string, kind: "appeal_decided" } })).toBe(1);
     expect((await placeBid(w.deps, { leadId: next.id, contractorId: c3 as string, multiplier: 1 })).ok).toBe(true);
     for (const id of [c1, c2, c3]) await expectMetricsMatchRecount(id as string);
+  });
+
+  it("booked and paid conversions with revenue, once each, only by the winner; leads archive after 30 days", async () => {
+    const [c1, c2] = await fiveContractors("c");
+    const { lead } = await newLead("Tankless water heater install", "+1 602 555 0145");
+    await placeBid(w.deps, { leadId: lead.id, contractorId: c1 as string, multiplier: 1 });
+    await w.advance(15 * MIN);
+    expect((await sendLeadMessage(w.deps, { leadId: lead.id, contractorId: c1 as string, text: "On my way" })).ok).toBe(true);
+    const other = await recordConversion(w.deps, { leadId: lead.id, contractorId: c2 as string, type: "booked" });
+    expect(other.ok ? "ok" : other.code).toBe("LEAD_NOT_OPEN");
+    const booked = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "booked" });
+    expect(booked.ok).toBe(true);
+    const paid = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "paid", revenueUsd: 4250.5 });
+    expect(paid.ok && paid.value.revenue_usd?.toString()).toBe("4250.5");
+    const again = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "paid", revenueUsd: 1 });
+    expect(again.ok ? "ok" : again.code).toBe("CONFLICT");
+    const contacted = await w.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
+    expect((await w.prisma.customer.findUniqueOrThrow({ where: { id: contacted.customer_id as string } })).status).toBe("active");
+
+    // 30 days later every lead of this world is archived, whatever its state, exactly once.
+    w.clock.advance(30 * 24 * 60 * MIN + MIN);
+    const archived = await archiveOldLeads(w.deps);
+    expect(archived).toBeGreaterThanOrEqual(1);
+    expect((await w.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe("ARCHIVED");
+    expect(await archiveOldLeads(w.deps)).toBe(0);
   });
 });
