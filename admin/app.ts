@@ -3,9 +3,15 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { CoreDeps } from "../core/context.js";
+import { dmoKpis } from "../core/kpi/dmo.kpi.js";
+import { crmHookRoutes, crmRoutes } from "./api/crm.routes.js";
 import { installErrorHandlers } from "./api/errors.js";
 import { hookRoutes } from "./api/hooks.routes.js";
+import { kpiRoutes } from "./api/kpi.routes.js";
 import { marketplaceRoutes } from "./api/marketplace.routes.js";
+import { nurturingRoutes } from "./api/nurturing.routes.js";
+import { segmentRoutes } from "./api/segments.routes.js";
+import { trackingRoutes } from "./api/tracking.routes.js";
 
 /** What the web role needs besides core: how to report health. */
 export interface WebDeps extends CoreDeps {
@@ -59,6 +65,22 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
 
   await app.register(marketplaceRoutes(deps), { prefix: "/api" });
+  await app.register(
+    crmRoutes(deps, {
+      // GET /customers/stats carries a marketer's daily-method (DMO) counters too (seed 003).
+      statsExtension: async (scope, now) => {
+        if (scope.kind !== "contractor") return {};
+        const dmo = await dmoKpis(deps.prisma, scope.ownerId, now);
+        return dmo.ok ? { dmo: dmo.value } : {};
+      },
+    }),
+    { prefix: "/api" },
+  );
+  await app.register(nurturingRoutes(deps), { prefix: "/api" });
+  await app.register(kpiRoutes(deps), { prefix: "/api" });
+  await app.register(segmentRoutes(deps), { prefix: "/api" });
   await app.register(hookRoutes(deps), { prefix: "/api/hooks" });
+  await app.register(crmHookRoutes(deps), { prefix: "/api/hooks" });
+  await app.register(trackingRoutes(deps)); // /t/:token and /o/:token.gif, no auth
   return app;
 }

@@ -52,7 +52,27 @@ export type Notice =
   | { kind: "appeal_decided"; appealId: string; approved: boolean; note: string | null }
   | { kind: "unanswered_alert"; leadId: string; title: string; minutes: number }
   | { kind: "relay"; text: string; fromName: string }
-  | { kind: "blast"; text: string; subject?: string };
+  | {
+      kind: "reminder_due";
+      reminderId: string;
+      customerId: string | null;
+      customerName: string | null;
+      type: string;
+      message: string;
+      scheduledFor: string;
+    }
+  | { kind: "tech_upsell"; dealId: string; jobId: string; customerId: string; technicianName: string; address: string }
+  | { kind: "blast"; text: string; subject?: string }
+  | {
+      kind: "call_reminder";
+      sequenceId: string;
+      customerId: string;
+      customerName: string;
+      phone: string | null;
+      text: string;
+    }
+  | { kind: "high_interest"; sequenceId: string; customerId: string; customerName: string; clicks: number }
+  | { kind: "conversion_celebration"; sequenceId: string; customerName: string; revenue: string | null };
 
 const money = (amount: string) => `$${amount}`;
 const time = (iso: string) => `${iso.slice(11, 16)} UTC`;
@@ -99,7 +119,19 @@ export function renderNotice(n: Notice, _language = "en"): string {
       return `Alert: "${n.title}" has had no answer for ${n.minutes} minutes.`;
     case "relay":
       return n.text;
+    case "reminder_due":
+      return `Reminder${n.customerName ? ` — ${n.customerName}` : ""}: ${n.message || n.type.replaceAll("_", " ")}`;
+    case "tech_upsell":
+      return `Tech ${n.technicianName} just flagged a system for replacement at ${n.address}.`;
     case "blast":
       return n.text;
+    case "call_reminder":
+      return `Call reminder — ${n.customerName}${n.phone ? ` (${n.phone})` : ""}: ${n.text}`;
+    case "high_interest":
+      return `${n.customerName} clicked your link twice — check whether they booked elsewhere.`;
+    case "conversion_celebration":
+      return n.revenue
+        ? `🎉 Congratulations! ${n.customerName} converted — ${money(n.revenue)} booked. Keep it going!`
+        : `🎉 Congratulations! ${n.customerName} converted. Send the final sale amount to count it in your revenue.`;
   }
 }

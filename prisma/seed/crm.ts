@@ -55,11 +55,11 @@ const PIPELINES: readonly PipelineSpec[] = [
     stages: [
       ["New", 10, "lead"],
       ["Qualified", 25, "qualified"],
-      ["Booked", 40, "invited"],
+      ["Booked", 40, "qualified"],
       ["Held", 60, "presentation_sent"],
       ["Won", 100, "signed_up", "won"],
       ["Lost", 0, null, "lost"],
-      ["No-Show", 20, "follow_up"],
+      ["No-Show", 20, "qualified"],
       ["Joined", 100, "signed_up", "won"],
     ],
   },

@@ -170,13 +170,6 @@ export const OPPORTUNITIES: readonly OppSpec[] = [
   },
 ];
 
-/** Estimated value per opportunity type (pipeline potential, never revenue). */
-export const EST_VALUE_USD: Record<OppSpec["type"], string> = {
-  replacement: "9000.00",
-  code_violation: "4500.00",
-  maintenance: "450.00",
-};
-
 /** One demo sequence: template, timing, status, outcome and engagement per step. */
 export interface SequenceSpec {
   customer: string;

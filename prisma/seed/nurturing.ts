@@ -4,10 +4,11 @@
  * clicks and tracked links. Step times follow the template delays from `started_at`.
  */
 import ms from "ms";
+import { estValueFor } from "../../core/nurturing/est-value.js";
 import type { DeliveryStatus, Prisma } from "../generated/client.js";
 import { CUSTOMERS, customerId } from "./customers.js";
 import { at, count, DAY, demoId, firstName, MINUTE, randInt, render, type SeedContext, shift } from "./kit.js";
-import { EST_VALUE_USD, OPPORTUNITIES, SEQUENCES } from "./nurturing-data.js";
+import { OPPORTUNITIES, SEQUENCES } from "./nurturing-data.js";
 import { senderName, userId } from "./people.js";
 import { SEQUENCE_TEMPLATES, type TemplateIds } from "./templates.js";
 
@@ -152,7 +153,7 @@ export async function seedSequences(ctx: SeedContext, templates: TemplateIds): P
       outcome_step: outcome ? lastSent : null,
       outcome_at: outcome ? stopAt : null,
       revenue_usd: revenue?.toFixed(2),
-      est_value_usd: opp ? EST_VALUE_USD[opp.type] : null,
+      est_value_usd: opp ? estValueFor(opp.type) : null,
       click_count: clicks,
       high_interest_at: secondClickAt,
       created_at: startedAt,

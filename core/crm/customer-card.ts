@@ -1,0 +1,93 @@
+import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy } from "../accounts/visibility.js";
+import type { CoreDeps } from "../context.js";
+import { ok, type Result } from "../errors.js";
+import { isUuid } from "../ids.js";
+import { nextBestActions } from "../nba/rules.js";
+import { daysSince } from "./customer-query.js";
+import { notFound } from "./owned.js";
+import { isOverdue } from "./reminder-rules.js";
+import { fromCanonical, nextStage, VOCABULARIES } from "./status-mapping.js";
+
+/** How many of each history list the card carries; the counts tell how many there are in all. */
+export const CARD_LIST_LIMIT = 50;
+const take = CARD_LIST_LIMIT;
+const person = { select: { id: true, name: true } } as const;
+
+/**
+ * The customer card (seed 003 Kundekort, seed 004 customer view): the customer with their
+ * pipeline position in every vocabulary, interactions, reminders (overdue flagged), deals,
+ * nurturing sequences, events, jobs with reviews/expenses/technician, payments, expenses (direct
+ * and on their jobs), appliances, reviews, technician ratings, referrals, the preferred
+ * technician, counts of everything, and the rule-based next best actions.
+ */
+export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<unknown>> {
+  if (!isUuid(id)) return notFound("customer");
+  const now = deps.clock.now();
+  const c = await deps.prisma.customer.findFirst({
+    where: { id, ...ownedBy(scope) },
+    include: {
+      referred_by: person,
+      referrals: { ...person, orderBy: { created_at: "asc" }, take },
+      preferred_technician: { select: { id: true, name: true, rating: true, phone: true } },
+      identities: { select: { id: true, channel: true, address: true, opted_out: true, opted_out_at: true } },
+      interactions: { orderBy: { created_at: "desc" }, take },
+      reminders: { orderBy: [{ completed: "asc" }, { scheduled_for: "asc" }], take },
+      deals: {
+        orderBy: { updated_at: "desc" },
+        take,
+        include: {
+          stage: { select: { id: true, name: true, probability: true } },
+          pipeline: { select: { id: true, name: true } },
+        },
+      },
+      sequences: { orderBy: { started_at: "desc" }, take, include: { template: { select: { id: true, name: true } } } },
+      events: { orderBy: { timestamp: "desc" }, take, omit: { payload_hash: true } },
+      jobs: {
+        orderBy: { created_at: "desc" },
+        take,
+        include: { reviews: true, expenses: true, technician: { select: { id: true, name: true } } },
+      },
+      payments: { orderBy: { paid_at: "desc" }, take },
+      expenses: { orderBy: { incurred_at: "desc" }, take },
+      appliances: { orderBy: { created_at: "asc" }, take },
+      reviews: { orderBy: { created_at: "desc" }, take },
+      technician_ratings: { orderBy: { created_at: "desc" }, take },
+      _count: {
+        select: {
+          interactions: true,
+          reminders: true,
+          deals: true,
+          sequences: true,
+          events: true,
+          jobs: true,
+          payments: true,
+          expenses: true,
+          appliances: true,
+          reviews: true,
+          referrals: true,
+        },
+      },
+    },
+  });
+  if (!c) return notFound("customer");
+  const { _count, reminders, deals, ...rest } = c;
+  // Expenses booked on one of the customer's jobs but not on the customer count too (seed 004).
+  const jobExpenses = c.jobs.flatMap((j) => j.expenses).filter((e) => e.customer_id !== c.id);
+  const open = reminders.filter((r) => !r.completed);
+  return ok({
+    ...rest,
+    expenses: [...c.expenses, ...jobExpenses],
+    pipeline: {
+      status: c.pipeline_status,
+      stage_entered_at: c.stage_entered_at,
+      days_in_stage: daysSince(c.stage_entered_at, now),
+      next_stage: nextStage(c.pipeline_status),
+      labels: Object.fromEntries(VOCABULARIES.map((v) => [v, fromCanonical(c.pipeline_status, v)])),
+    },
+    reminders: reminders.map((r) => ({ ...r, overdue: isOverdue(r, now) })),
+    deals: deals.map((d) => ({ ...d, days_in_stage: daysSince(d.stage_entered_at, now) })),
+    counts: { ..._count, reminders_open: open.length, deals_open: deals.filter((d) => d.status === "open").length },
+    nba: nextBestActions({ customer: c, reminders: open, events: c.events, now }),
+  });
+}

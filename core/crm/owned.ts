@@ -1,0 +1,60 @@
+/**
+ * Ownership lookups for CRM rows. Every read or write of a contractor-owned row goes through
+ * `ownedBy`, and a row of another owner answers exactly like a missing one (NOT_FOUND), so a
+ * key never learns that someone else's customer exists.
+ */
+import type { Customer } from "../../prisma/generated/client.js";
+import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy, ownerFor } from "../accounts/visibility.js";
+import type { Db } from "../db.js";
+import { type Failure, fail, ok, type Result } from "../errors.js";
+import { isUuid } from "../ids.js";
+
+/** The NOT_FOUND every CRM lookup answers, whether the row is missing or someone else's. */
+export function notFound(what: string): Failure {
+  return fail("NOT_FOUND", `${what} not found`);
+}
+
+/** A customer the scope may see, or null. */
+export async function ownedCustomer(db: Db, scope: ApiScope, id: string): Promise<Customer | null> {
+  if (!isUuid(id)) return null;
+  return db.customer.findFirst({ where: { id, ...ownedBy(scope) } });
+}
+
+/**
+ * Lock a customer row for the rest of the transaction and read it fresh (null when missing or,
+ * with `ownerId`, someone else's). Every status change goes through it, so two events for one
+ * customer run one after the other and a stale read never moves a status backwards.
+ */
+export async function lockCustomer(db: Db, id: string, ownerId?: string): Promise<Customer | null> {
+  if (!isUuid(id)) return null;
+  const rows = ownerId
+    ? await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM customers WHERE id = ${id}::uuid AND owner_id = ${ownerId}::uuid FOR UPDATE`
+    : await db.$queryRaw<Array<{ id: string }>>`SELECT id FROM customers WHERE id = ${id}::uuid FOR UPDATE`;
+  if (rows.length === 0) return null;
+  return db.customer.findUnique({ where: { id } });
+}
+
+/** A customer the scope may see, locked for the transaction (see lockCustomer). */
+export function lockOwnedCustomer(db: Db, scope: ApiScope, id: string): Promise<Customer | null> {
+  return lockCustomer(db, id, scope.kind === "contractor" ? scope.ownerId : undefined);
+}
+
+/**
+ * The owner of a new row: a contractor key's own id (acting as another contractor is
+ * FORBIDDEN), or the existing user an admin key names in `owner_id`.
+ */
+export async function resolveOwner(db: Db, scope: ApiScope, requested: string | undefined): Promise<Result<string>> {
+  const owner = ownerFor(scope, requested);
+  if (owner === null) {
+    return scope.kind === "contractor"
+      ? fail("FORBIDDEN", "a contractor key can only act as its own contractor")
+      : fail("VALIDATION_FAILED", "owner_id is required with an admin key", [{ field: "owner_id" }]);
+  }
+  if (scope.kind === "admin") {
+    const user = isUuid(owner) ? await db.user.findUnique({ where: { id: owner }, select: { id: true } }) : null;
+    if (!user) return fail("VALIDATION_FAILED", "owner_id is not a known user", [{ field: "owner_id" }]);
+  }
+  return ok(owner);
+}

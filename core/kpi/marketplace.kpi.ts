@@ -1,0 +1,144 @@
+/**
+ * Marketplace KPIs (seed 001 and DESIGN.md "first-response time that excludes automated
+ * messages"): contact rate, time to contact, human first-response time, leads by status and
+ * revenue per week. Aggregated in SQL; a contractor scope sees its own bids and leads only.
+ */
+import { type LeadStatus, Prisma } from "../../prisma/generated/client.js";
+import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy } from "../accounts/visibility.js";
+import type { Db } from "../db.js";
+import { contactRate } from "../marketplace/metrics.js";
+import { toCents } from "../money.js";
+import { round1, usd } from "./kpi-math.js";
+import { int, ownerSql } from "./kpi-scope.js";
+import { localDate, weekStarts } from "./kpi-time.js";
+
+/** Every lead status, so a status with no leads still shows as 0. */
+export const LEAD_STATUSES: readonly LeadStatus[] = [
+  "CREATED",
+  "ACTIVE",
+  "BIDDING_CLOSED",
+  "PENDING_RESPONSE_1",
+  "PENDING_RESPONSE_2",
+  "PENDING_RESPONSE_3",
+  "CONTACTED",
+  "EXPIRED",
+  "ARCHIVED",
+];
+
+/** Median and 90th percentile of a duration in minutes, over `count` cases. */
+export interface MinutesStats {
+  median: number | null;
+  p90: number | null;
+  count: number;
+}
+
+/** The marketplace dashboard. */
+export interface MarketplaceKpis {
+  timezone: string;
+  /** Bids whose response window opened (the lead was won). */
+  won: number;
+  /** Of those, answered inside the window. */
+  contacted: number;
+  /** contacted / won, two decimals (0 when nothing was won). */
+  contact_rate: number;
+  /** Window opened → contact (the first reply inside the window). */
+  time_to_contact_minutes: MinutesStats;
+  /** Window opened → first outbound message written by a person (automated messages ignored). */
+  first_response_minutes: MinutesStats;
+  spent_usd: number;
+  leads_by_status: Record<LeadStatus, number>;
+  /** Revenue a person entered on conversions, per ISO week (Monday, local), oldest first. */
+  revenue_per_week: Array<{ week_start: string; revenue_usd: number; conversions: number }>;
+}
+
+/**
+ * Marketplace KPIs for a scope at `now`, with weeks in `tz`. Time to contact uses the bid's
+ * `responded_at` (which any reply sets, an auto-reply included); first-response time looks for
+ * the first `messages` row from the contractor on that lead with `is_automated = false`, sent
+ * after the window opened. Revenue per lead is its `paid` conversion's amount, else its
+ * `booked` one's, never both.
+ */
+export async function marketplaceKpis(
+  db: Db,
+  scope: ApiScope,
+  now: Date,
+  tz: string,
+  weeks = 12,
+): Promise<MarketplaceKpis> {
+  const bidOwner = ownerSql(scope, Prisma.sql`b.contractor_id`);
+  const owner = ownedBy(scope).owner_id;
+  const starts = weekStarts(now, tz, weeks);
+  const first = starts[0] ?? now;
+  const minutes = Prisma.sql`(extract(epoch FROM (b.responded_at - b.response_window_starts_at)) / 60)::float8`;
+
+  const [bids, firstResponse, statuses, revenue] = await Promise.all([
+    db.$queryRaw<Array<Record<string, unknown>>>`
+      SELECT
+        count(*)::int AS won,
+        count(*) FILTER (WHERE b.responded_at IS NOT NULL)::int AS contacted,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL) AS median,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL) AS p90,
+        COALESCE(sum(b.final_bid_amount) FILTER (WHERE b.responded_at IS NOT NULL), 0)::text AS spent
+      FROM bids b
+      WHERE b.response_window_starts_at IS NOT NULL AND b.response_window_starts_at <= ${now} ${bidOwner}`,
+    db.$queryRaw<Array<Record<string, unknown>>>`
+      SELECT count(*)::int AS count,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.minutes) AS median,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY f.minutes) AS p90
+      FROM (
+        SELECT (extract(epoch FROM (min(m.sent_at) - b.response_window_starts_at)) / 60)::float8 AS minutes
+        FROM bids b
+        JOIN messages m ON m.lead_id = b.lead_id AND m.sender_id = b.contractor_id
+        WHERE b.response_window_starts_at IS NOT NULL AND b.response_window_starts_at <= ${now} ${bidOwner}
+          AND m.direction = 'outbound' AND NOT m.is_automated
+          AND m.sent_at >= b.response_window_starts_at AND m.sent_at <= ${now}
+        GROUP BY b.id, b.response_window_starts_at
+      ) f`,
+    db.$queryRaw<Array<{ status: LeadStatus; n: number }>>`
+      SELECT l.status::text AS status, count(*)::int AS n
+      FROM leads l
+      WHERE ${
+        owner === undefined
+          ? Prisma.sql`TRUE`
+          : Prisma.sql`EXISTS (SELECT 1 FROM bids b WHERE b.lead_id = l.id AND b.contractor_id = ${owner}::uuid)`
+      }
+      GROUP BY l.status`,
+    db.$queryRaw<Array<{ week: string; revenue: string; n: number }>>`
+      SELECT to_char(date_trunc('week', x.converted_at AT TIME ZONE ${tz}), 'YYYY-MM-DD') AS week,
+        sum(x.revenue_usd)::text AS revenue, count(*)::int AS n
+      FROM (
+        SELECT DISTINCT ON (c.lead_id) c.lead_id, c.converted_at, c.revenue_usd
+        FROM conversions c
+        WHERE c.revenue_usd IS NOT NULL AND c.conversion_type IN ('booked', 'paid')
+          ${ownerSql(scope, Prisma.sql`c.contractor_id`)}
+        ORDER BY c.lead_id, (c.conversion_type = 'paid') DESC
+      ) x
+      WHERE x.converted_at >= ${first} AND x.converted_at <= ${now}
+      GROUP BY 1`,
+  ]);
+
+  const b = bids[0] ?? {};
+  const f = firstResponse[0] ?? {};
+  const num = (v: unknown) => (v === null || v === undefined ? null : round1(Number(v)));
+  const won = int(b.won);
+  const contacted = int(b.contacted);
+  const byStatus = Object.fromEntries(LEAD_STATUSES.map((s) => [s, 0])) as Record<LeadStatus, number>;
+  for (const r of statuses) byStatus[r.status] = int(r.n);
+  const byWeek = new Map(revenue.map((r) => [r.week, r]));
+  return {
+    timezone: tz,
+    won,
+    contacted,
+    contact_rate: contactRate(contacted, won),
+    time_to_contact_minutes: { median: num(b.median), p90: num(b.p90), count: contacted },
+    first_response_minutes: { median: num(f.median), p90: num(f.p90), count: int(f.count) },
+    spent_usd: usd(toCents(String(b.spent ?? "0"))),
+    leads_by_status: byStatus,
+    revenue_per_week: starts.map((start) => {
+      const key = localDate(start, tz);
+      const r = byWeek.get(key);
+      return { week_start: key, revenue_usd: r ? usd(toCents(r.revenue)) : 0, conversions: r ? int(r.n) : 0 };
+    }),
+  };
+}
