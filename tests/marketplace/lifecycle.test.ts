@@ -215,17 +215,31 @@ describe("a lead's whole life on a fake clock", () => {
     const { lead } = await newLead("Tankless water heater install", "+1 602 555 0145");
     await placeBid(w.deps, { leadId: lead.id, contractorId: c1 as string, multiplier: 1 });
     await w.advance(15 * MIN);
-    expect((await sendLeadMessage(w.deps, { leadId: lead.id, contractorId: c1 as string, text: "On my way" })).ok).toBe(true);
+    expect((await sendLeadMessage(w.deps, { leadId: lead.id, contractorId: c1 as string, text: "On my way" })).ok).toBe(
+      true,
+    );
     const other = await recordConversion(w.deps, { leadId: lead.id, contractorId: c2 as string, type: "booked" });
     expect(other.ok ? "ok" : other.code).toBe("LEAD_NOT_OPEN");
     const booked = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "booked" });
     expect(booked.ok).toBe(true);
-    const paid = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "paid", revenueUsd: 4250.5 });
+    const paid = await recordConversion(w.deps, {
+      leadId: lead.id,
+      contractorId: c1 as string,
+      type: "paid",
+      revenueUsd: 4250.5,
+    });
     expect(paid.ok && paid.value.revenue_usd?.toString()).toBe("4250.5");
-    const again = await recordConversion(w.deps, { leadId: lead.id, contractorId: c1 as string, type: "paid", revenueUsd: 1 });
+    const again = await recordConversion(w.deps, {
+      leadId: lead.id,
+      contractorId: c1 as string,
+      type: "paid",
+      revenueUsd: 1,
+    });
     expect(again.ok ? "ok" : again.code).toBe("CONFLICT");
     const contacted = await w.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } });
-    expect((await w.prisma.customer.findUniqueOrThrow({ where: { id: contacted.customer_id as string } })).status).toBe("active");
+    expect((await w.prisma.customer.findUniqueOrThrow({ where: { id: contacted.customer_id as string } })).status).toBe(
+      "active",
+    );
 
     // 30 days later every lead of this world is archived, whatever its state, exactly once.
     w.clock.advance(30 * 24 * 60 * MIN + MIN);
