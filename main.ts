@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./admin/app.js";
-import { sandboxChannel } from "./bot/sandbox/channel.js";
+import { chatWebRoutes, createChatRuntime, startChatRole } from "./bot/runtime.js";
 import { createApiKey, parseScope } from "./core/accounts/api-key.service.js";
 import { type Config, ConfigError, parseConfig } from "./core/config/config.js";
 import type { CoreDeps } from "./core/context.js";
@@ -137,11 +137,14 @@ async function serve(role: "all" | "web" | "bot" | "worker", config: Config, log
       scheduler = embedded;
     }
     deps = coreDeps(config, db, scheduler, log);
+    const chat = createChatRuntime(deps);
 
     if (role === "all" || role === "worker") {
-      const worker = await startWorker({ deps, channels: { sandbox: sandboxChannel }, redis });
+      const worker = await startWorker({ deps, channels: chat.channels, redis });
       stops.push(() => worker.stop());
     }
+
+    if (role === "all" || role === "bot") stops.push(await startChatRole(chat, deps));
 
     if (role === "all" || role === "web") {
       const app = await buildApp({
@@ -153,6 +156,7 @@ async function serve(role: "all" | "web" | "bot" | "worker", config: Config, log
           await db.prisma.$queryRaw`select 1`;
         },
       });
+      await app.register(chatWebRoutes(chat, deps));
       try {
         await app.listen({ port: config.port, host: config.host });
       } catch (err) {

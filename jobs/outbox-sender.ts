@@ -6,6 +6,13 @@ import type { ChannelKind, OutboundMessage } from "../prisma/generated/client.js
 
 /** How long a claimed message stays claimed before another sender may take it over. */
 const CLAIM_MS = 60_000;
+/**
+ * Longer waits give the row back instead of sleeping on it. The channel-wide window can ask
+ * for up to its length (1 s plus the limiter's safety margin): that wait is slept, or every full
+ * window would churn the rest of the batch back to the queue. A wait that is only one chat's
+ * own gap is never slept (see sendOne).
+ */
+const MAX_INLINE_WAIT_MS = 1_500;
 
 export interface OutboxSenderOptions {
   /** Channels that can send now; rows for other channels wait (visible as queued). */
@@ -21,7 +28,8 @@ export interface OutboxSenderOptions {
  * Sends the outbox: claims due rows (transactional lane first, `FOR UPDATE SKIP LOCKED` so
  * several workers never take the same row), paces them per channel and per chat, and records
  * each outcome — sent; retried later with exponential backoff and jitter; after `max_attempts`
- * a visible `failed`. A 429's `retry_after` is honoured without using up an attempt. A sender
+ * a visible `failed`. A 429's `retry_after` is honoured without using up an attempt, and holds
+ * the whole channel that long (the provider's limit is per bot, not per message). A sender
  * that dies mid-send leaves its rows claimed for a minute, then they are taken over.
  */
 export class OutboxSender {
@@ -67,8 +75,10 @@ export class OutboxSender {
     const prisma = this.deps.prisma;
     let nowMs = this.deps.clock.now().getTime();
     let wait = this.limiter.waitFor(row.channel, row.to_address, nowMs);
-    if (wait > 1_000 || !channel) {
+    const chatWait = this.limiter.chatWaitFor(row.channel, row.to_address, nowMs);
+    if (wait > MAX_INLINE_WAIT_MS || !channel || (chatWait > 0 && chatWait >= wait)) {
       // This chat is busy (or the channel went away): give the slot back without using an attempt.
+      // Sleeping on one chat's gap would hold up every other chat in the batch behind it.
       await prisma.outboundMessage.update({
         where: { id: row.id },
         data: {
@@ -121,6 +131,7 @@ export class OutboxSender {
       return;
     }
     if (result.retryable && result.retryAfterMs !== undefined) {
+      this.limiter.pause(row.channel, now.getTime() + result.retryAfterMs);
       await prisma.outboundMessage.update({
         where: { id: row.id },
         data: {

@@ -51,9 +51,22 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       queueName: opts.queues?.wakeups,
     });
     const queue = new Queue(maintenanceQueue, { connection: opts.redis });
-    await queue.upsertJobScheduler("reconcile", { every: deps.config.reconcileEveryMs }, { name: "reconcile" });
+    const every = deps.config.reconcileEveryMs;
+    await queue.upsertJobScheduler("reconcile", { every }, { name: "reconcile" });
     const maintenance = new Worker(maintenanceQueue, reconcile, { connection: opts.redis, concurrency: 1 });
+    for (const w of [wakeups, maintenance]) w.on("error", (err) => deps.log.warn("queue worker error", err));
+    // The reconciler's schedule lives in Redis too: a flushed (or replaced) Redis would stop it for
+    // good, and with it the safety net. Put it back whenever it is missing.
+    const watchdog = setInterval(() => {
+      void (async () => {
+        if (await queue.getJobScheduler("reconcile")) return;
+        await queue.upsertJobScheduler("reconcile", { every }, { name: "reconcile" });
+        deps.log.warn("the reconcile schedule was missing from Redis (flushed?); re-created it");
+      })().catch((err) => deps.log.warn("reconcile schedule check failed", err));
+    }, every);
+    watchdog.unref();
     stops.push(
+      async () => clearInterval(watchdog),
       () => wakeups.close(),
       () => maintenance.close(),
       () => queue.close(),

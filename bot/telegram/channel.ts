@@ -12,7 +12,9 @@ const MAX_CALLBACK_BYTES = 64;
  * notice's `payload.buttons` ({label, data}) become an inline keyboard, two per row. A text
  * longer than Telegram allows is split at line or word breaks and sent in parts, the buttons
  * under the last part (a relay may be 5,000 characters; if a later part fails, a retry sends the
- * earlier ones again — rare, and better than losing the end). Telegram's answers map onto the outbox's retry rules: 429 waits its
+ * earlier ones again — rare, and better than losing the end). A row with `payload.edit` and
+ * `payload.ref` (a message id) edits that message instead of sending a new one.
+ * Telegram's answers map onto the outbox's retry rules: 429 waits its
  * `retry_after`; 5xx, 401 (token being fixed) and network errors retry with backoff; other 4xx
  * (chat not found, bot blocked, bad request) fail at once — sending again cannot help.
  * Pacing is the outbox sender's job (core/messaging/rate-limit.ts); this adapter never sleeps.
@@ -20,8 +22,10 @@ const MAX_CALLBACK_BYTES = 64;
 export function telegramChannel(api: Api): Channel {
   return {
     async send(message: OutboundEnvelope): Promise<SendResult> {
-      const parts = splitText(message.body);
       const keyboard = inlineKeyboard(message.payload);
+      const editOf = editTarget(message.payload);
+      if (editOf !== null) return edit(api, message, editOf, keyboard);
+      const parts = splitText(message.body);
       let lastId: number | undefined;
       try {
         for (const [i, text] of parts.entries()) {
@@ -35,6 +39,33 @@ export function telegramChannel(api: Api): Channel {
       return { ok: true, providerMessageId: lastId === undefined ? undefined : String(lastId) };
     },
   };
+}
+
+/** The message id an outbox row asks to edit (`payload: { edit: true, ref: "<message_id>" }`), else null. */
+export function editTarget(payload: unknown): number | null {
+  const p = payload as { edit?: unknown; ref?: unknown } | null | undefined;
+  if (p?.edit !== true) return null;
+  const id = Number(p.ref);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/**
+ * Replace the text (and keyboard) of a message sent earlier — e.g. a response window's live
+ * countdown. "Not modified" counts as done; a message that is gone cannot be edited (not retried).
+ */
+async function edit(
+  api: Api,
+  message: OutboundEnvelope,
+  messageId: number,
+  keyboard: InlineKeyboardMarkup | undefined,
+): Promise<SendResult> {
+  try {
+    const text = message.body.slice(0, TELEGRAM_MAX_TEXT);
+    await api.editMessageText(message.to, messageId, text, keyboard ? { reply_markup: keyboard } : {});
+  } catch (err) {
+    if (!(err instanceof GrammyError && /message is not modified/i.test(err.description))) return failure(err);
+  }
+  return { ok: true, providerMessageId: String(messageId) };
 }
 
 /** `payload.buttons` as an inline keyboard, two buttons per row; undefined when there are none. */

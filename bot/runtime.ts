@@ -1,0 +1,68 @@
+import type { FastifyPluginAsync } from "fastify";
+import { Api, type Bot } from "grammy";
+import type { Channel } from "../core/ports.js";
+import type { ChannelKind } from "../prisma/generated/client.js";
+import { type ChatApp, createChatApp } from "./chat/app.js";
+import { localizedChannel } from "./chat/outbound.js";
+import { startChatTimers } from "./chat/timers.js";
+import type { ChatDeps } from "./chat/types.js";
+import { sandboxChannel } from "./sandbox/channel.js";
+import { sandboxRoutes } from "./sandbox/routes.js";
+import { createTelegramBot, registerWebhook, startPolling } from "./telegram/bot.js";
+import { telegramChannel } from "./telegram/channel.js";
+import { telegramWebhookRoutes } from "./telegram/webhook.js";
+
+/** The chat side of one process: the chat app, the channels the outbox sends on, the Telegram bot. */
+export interface ChatRuntime {
+  chat: ChatApp;
+  /** For the outbox sender: every configured channel, notices rendered in the reader's language. */
+  channels: Partial<Record<ChannelKind, Channel>>;
+  telegram?: Bot;
+}
+
+/** Build the chat runtime from configuration (nothing connects until a role starts it). */
+export function createChatRuntime(deps: ChatDeps): ChatRuntime {
+  const chat = createChatApp(deps);
+  const channels: Partial<Record<ChannelKind, Channel>> = { sandbox: sandboxChannel };
+  const { token, apiRoot } = deps.config.telegram;
+  if (!token) return { chat, channels };
+  // The outbox's own Api, without auto-retry: the sender honours 429s without blocking on them.
+  channels.telegram = localizedChannel(deps, telegramChannel(new Api(token, { apiRoot })));
+  const telegram = createTelegramBot({ token, apiRoot, chat, log: deps.log });
+  return { chat, channels, telegram };
+}
+
+/**
+ * The bot role: long polling, or (TELEGRAM_WEBHOOK_URL set) registering the webhook the web role
+ * serves; plus the chat app's retry and countdown sweeps. Returns the graceful stop.
+ */
+export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<() => Promise<void>> {
+  const stops: Array<() => Promise<void>> = [];
+  const { webhookUrl, webhookSecret } = deps.config.telegram;
+  if (rt.telegram && webhookUrl && webhookSecret) {
+    await registerWebhook(rt.telegram, webhookUrl, webhookSecret);
+    deps.log.info(`telegram: webhook set to ${webhookUrl}`);
+  } else if (rt.telegram) {
+    const polling = await startPolling(rt.telegram, deps.log);
+    stops.push(() => polling.stop());
+    deps.log.info("telegram: long polling");
+  }
+  const timers = startChatTimers(rt.chat, deps.log);
+  stops.push(() => timers.stop());
+  return async () => {
+    for (const stop of stops) await stop();
+  };
+}
+
+/** The web role's chat routes: the sandbox API, and the Telegram webhook when configured. */
+export function chatWebRoutes(rt: ChatRuntime, deps: ChatDeps): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(sandboxRoutes(deps, rt.chat), { prefix: "/api/sandbox" });
+    const { webhookUrl, webhookSecret } = deps.config.telegram;
+    if (rt.telegram && webhookUrl && webhookSecret) {
+      await app.register(
+        telegramWebhookRoutes(rt.telegram, { path: new URL(webhookUrl).pathname, secretToken: webhookSecret }),
+      );
+    }
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * The whole contractor day through the REAL grammY bot, long polling a local fake Telegram Bot
+ * API over HTTP, on a fake clock: link, offer, bid by button, close, window, answer, the
+ * customer's reply back — delivered by the real OutboxSender through telegramChannel.
+ */
+import { Api, type Bot } from "grammy";
+import type { Message, Update } from "grammy/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChatApp, createChatApp } from "../../bot/chat/app.js";
+import { localizedChannel } from "../../bot/chat/outbound.js";
+import { createTelegramBot, startPolling } from "../../bot/telegram/bot.js";
+import { telegramChannel } from "../../bot/telegram/channel.js";
+import { OutboxSender } from "../../jobs/outbox-sender.js";
+import { createWorld, type TestWorld } from "../support/deps.js";
+import { FakeTelegram } from "../support/fake-telegram.js";
+import { contractorWithCode, MIN, marketplaceBasics, newLead, until } from "./helpers.js";
+
+const CHAT = 7001;
+const silent = { info() {}, warn() {} };
+let w: TestWorld;
+let tg: FakeTelegram;
+let chat: ChatApp;
+let bot: Bot;
+let polling: { stop(): Promise<void> };
+let sender: OutboxSender;
+
+beforeAll(async () => {
+  w = await createWorld({ BIDDING_WINDOW: "15m", RESPONSE_WINDOW: "2h" });
+  await marketplaceBasics(w);
+  tg = await FakeTelegram.start({ now: () => w.clock.now().getTime() });
+  chat = createChatApp(w.deps);
+  bot = createTelegramBot({ token: tg.token, apiRoot: tg.apiRoot, chat, log: silent });
+  polling = await startPolling(bot, silent);
+  const channel = localizedChannel(w.deps, telegramChannel(new Api(tg.token, { apiRoot: tg.apiRoot })));
+  // The sender paces per chat on the world's clock; its waits move that clock, not real time.
+  sender = new OutboxSender(w.deps, { channels: { telegram: channel }, sleep: async (ms) => w.clock.advance(ms) });
+});
+afterAll(async () => {
+  await polling?.stop();
+  await tg?.close();
+  await w?.close();
+});
+
+/** Send every due Telegram row; fail loudly if one failed for good. */
+async function deliver(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await sender.tick()) > 0) continue;
+    const failed = await w.prisma.outboundMessage.findFirst({ where: { channel: "telegram", status: "failed" } });
+    if (failed) throw new Error(`outbox row ${failed.kind} failed: ${failed.last_error}`);
+    const left = await w.prisma.outboundMessage.findFirst({
+      where: { channel: "telegram", status: { in: ["queued", "sending"] } },
+      orderBy: { next_attempt_at: "asc" },
+    });
+    if (!left) return;
+    w.clock.advance(Math.max(1, left.next_attempt_at.getTime() - w.clock.now().getTime()));
+  }
+  throw new Error("outbox did not drain");
+}
+
+async function processed(externalId: string): Promise<void> {
+  await until(async () => {
+    const row = await w.prisma.inboundMessage.findUnique({
+      where: { channel_external_id: { channel: "telegram", external_id: externalId } },
+    });
+    return Boolean(row?.processed_at);
+  });
+}
+
+/** What the bot sent to the chat while `step` ran and the outbox drained. */
+async function receive(step: () => Promise<void>): Promise<Message[]> {
+  const before = tg.messagesTo(CHAT).length;
+  await step();
+  await deliver();
+  return tg.messagesTo(CHAT).slice(before);
+}
+
+const says = (text: string) =>
+  receive(async () => {
+    const u = tg.sendText(CHAT, text, { first_name: "Bob", language_code: "en" });
+    await processed(`msg:${CHAT}:${u.message?.message_id}`);
+  });
+
+const presses = (message: Message | undefined, data: string) =>
+  receive(async () => {
+    const u = tg.pressButton(CHAT, message?.message_id ?? 0, data);
+    const id = u.callback_query?.id ?? "";
+    await processed(`cb:${id}`);
+    expect(tg.answeredCallbacks.some((a) => a.id === id)).toBe(true);
+  });
+
+const texts = (ms: Message[]) => ms.map((m) => m.text ?? "").join("\n---\n");
+
+describe("a contractor's day on Telegram", () => {
+  let offer: Message | undefined;
+  let leadId = "";
+  let windowMessage: Message | undefined;
+
+  it("links the chat with /start CODE", async () => {
+    const { code } = await contractorWithCode(w, "Bob's HVAC");
+    expect(texts(await says("/start WRONG234"))).toMatch(/don't recognise the code WRONG234/);
+    expect(texts(await says(`/start ${code}`))).toMatch(/^Welcome, Bob's HVAC!/);
+  });
+
+  it("gets a lead offer with an inline keyboard and bids by button", async () => {
+    const [o] = await receive(async () => {
+      leadId = (await newLead(w, "Replace AC unit")).id;
+    });
+    offer = o;
+    expect(offer?.text).toMatch(/New lead: Replace AC unit/);
+    expect(offer?.reply_markup?.inline_keyboard.map((row) => row.map((b) => b.text))).toEqual([
+      ["×0.8", "×1.0"],
+      ["×1.2", "×1.5"],
+      ["Custom…"],
+    ]);
+    expect(texts(await presses(offer, `bid:${leadId}:1.2`))).toMatch(
+      /Bid placed on “Replace AC unit”: ×1.20 = \$45.60/,
+    );
+    expect(texts(await presses(offer, `bid:${leadId}:1.2`))).toMatch(/already bid ×1.20/);
+  });
+
+  it("takes a custom multiplier, explaining the range on bad input", async () => {
+    expect(texts(await presses(offer, `bid:${leadId}:custom`))).toMatch(/number from 0.5 to 2.0/);
+    expect(texts(await says("abc"))).toMatch(/“abc” is not a multiplier I can use/);
+    expect(texts(await says("9.9"))).toMatch(/9.9 is outside the range\. Send a number from 0.5 to 2.0/);
+    expect(texts(await says("1.5"))).toMatch(/Bid placed on “Replace AC unit”: ×1.50 = \$57.00/);
+  });
+
+  it("opens the window when bidding closes and keeps its countdown current by editing it", async () => {
+    const opened = await receive(async () => {
+      await w.advance(15 * MIN);
+    });
+    windowMessage = opened.find((m) => /You won/.test(m.text ?? ""));
+    expect(windowMessage?.text).toMatch(/Customer: Anna Jensen, \+1602555/);
+    expect(windowMessage?.text).toMatch(/About 2 h left/);
+    const edits = await receive(async () => {
+      w.clock.advance(11 * MIN);
+      expect(await chat.refreshCountdowns()).toBe(1);
+    });
+    expect(edits).toEqual([]);
+    const now = tg.messagesTo(CHAT).find((m) => m.message_id === windowMessage?.message_id);
+    expect(now?.text).toMatch(/About 1 h 50 min left/);
+    expect(now?.edit_date).toBeDefined();
+  });
+
+  it("answers the customer by plain text: the contact is recorded", async () => {
+    const got = texts(await says("Hi Anna, I can come by at 3pm today."));
+    expect(got).toMatch(/Sent to the customer/);
+    expect(got).toMatch(/Contact recorded for “Replace AC unit”\. \$57.00 was charged/);
+    expect((await w.prisma.lead.findUniqueOrThrow({ where: { id: leadId } })).status).toBe("CONTACTED");
+  });
+
+  it("relays the customer's SMS reply, and the contractor answers by replying to it", async () => {
+    const lead = await w.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
+    const [relayed] = await receive(async () => {
+      const r = await chat.handle({
+        channel: "sms",
+        externalId: "SM-0001",
+        address: lead.customer_phone ?? "",
+        text: "Great, see you at 3!",
+      });
+      expect(r.status).toBe("handled");
+    });
+    expect(relayed?.text).toBe("💬 Anna Jensen: Great, see you at 3!\n(Reply to this message to answer.)");
+    const answer = await receive(async () => {
+      const u = tg.pushUpdate({
+        message: {
+          message_id: 9_001,
+          date: Math.floor(w.clock.now().getTime() / 1000),
+          chat: { id: CHAT, type: "private", first_name: "Bob" },
+          from: { id: CHAT, is_bot: false, first_name: "Bob" },
+          text: "Perfect, see you then.",
+          reply_to_message: relayed,
+        },
+      } as unknown as Omit<Update, "update_id">);
+      await processed(`msg:${CHAT}:${u.message?.message_id}`);
+    });
+    expect(texts(answer)).toMatch(/Sent to the customer/);
+    const outbound = await w.prisma.message.findMany({ where: { lead_id: leadId, direction: "outbound" } });
+    expect(outbound.map((m) => m.message_text)).toContain("Perfect, see you then.");
+  });
+
+  it("answers garbage with short helpful replies", async () => {
+    expect(texts(await says("/frobnicate"))).toBe("I don't know /frobnicate. Send /help to see what I can do.");
+    expect(texts(await says("y".repeat(10_240)))).toMatch(/too long for me \(10240 characters\)/);
+    expect(texts(await says("🔥🔥"))).toMatch(/^🔥🔥 noted!/);
+  });
+
+  it("says bidding has closed for a button from an expired offer", async () => {
+    let expiredLead = "";
+    const [old] = await receive(async () => {
+      expiredLead = (await newLead(w, "Duct cleaning", "Dora Lund")).id;
+    });
+    await receive(async () => {
+      await w.advance(16 * MIN);
+    });
+    expect(texts(await presses(old, `bid:${expiredLead}:1`))).toBe("Bidding on this lead has closed.");
+  });
+
+  it("stops gracefully", async () => {
+    await polling.stop();
+    expect(bot.isRunning()).toBe(false);
+    expect(await w.prisma.inboundMessage.count({ where: { processed_at: null } })).toBe(0);
+  });
+});
