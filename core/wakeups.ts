@@ -1,6 +1,7 @@
 import type { CoreDeps } from "./context.js";
 import { handleCrmWakeup, reconcileCrm } from "./crm/deadlines.js";
 import { handleMarketplaceWakeup, reconcileMarketplace } from "./marketplace/deadlines.js";
+import { reconcileMorningSummaries } from "./nba/morning-summary.service.js";
 import { handleNurturingWakeup, reconcileNurturing } from "./nurturing/deadlines.js";
 
 /** Each area owns its wake-up keys; the first that recognises a key handles it. */
@@ -20,5 +21,6 @@ export async function reconcileAll(deps: CoreDeps): Promise<{ handled: number; a
   const m = await reconcileMarketplace(deps);
   const crm = await reconcileCrm(deps);
   const n = await reconcileNurturing(deps);
-  return { handled: m.handled + crm.handled + n.handled, archived: m.archived };
+  const morning = await reconcileMorningSummaries(deps);
+  return { handled: m.handled + crm.handled + n.handled + morning.handled, archived: m.archived };
 }

@@ -78,6 +78,7 @@ export function createChatApp(deps: ChatDeps, features: readonly Feature[] = FEA
           lang,
           ...(r.buttons?.length ? { buttons: r.buttons } : {}),
           ...(r.awaiting ? { awaiting: r.awaiting } : {}),
+          ...(r.about ? { about: r.about } : {}),
           ...(msg.replyTo ? { in_reply_to: msg.replyTo } : {}),
         } as unknown as Prisma.InputJsonValue,
         dedupeKey: `${keyPrefix}:${i}`,

@@ -10,7 +10,15 @@ import { MAX_MESSAGE_CHARS } from "../../core/marketplace/window.service.js";
 import { formatNumber } from "./i18n.js";
 import type { ChatContext } from "./types.js";
 
-type UseCase = "placeBid" | "sendLeadMessage" | "createAppeal" | "redeemLinkCode" | "requestAccess";
+type UseCase =
+  | "placeBid"
+  | "sendLeadMessage"
+  | "createAppeal"
+  | "redeemLinkCode"
+  | "requestAccess"
+  | "markWon"
+  | "markLost"
+  | "crmAction";
 
 const TABLE: Record<UseCase, Partial<Record<ErrorCode, string>>> = {
   placeBid: {
@@ -45,6 +53,24 @@ const TABLE: Record<UseCase, Partial<Record<ErrorCode, string>>> = {
   requestAccess: {
     ACCESS_ALREADY_REQUESTED: "link.already_requested",
     CONFLICT: "link.already_user",
+  },
+  markWon: {
+    NOT_FOUND: "outcome.gone",
+    SEQUENCE_ENDED: "outcome.gone",
+    LEAD_NOT_OPEN: "outcome.gone",
+    CONFLICT: "outcome.gone",
+    VALIDATION_FAILED: "outcome.bad_amount",
+  },
+  markLost: {
+    NOT_FOUND: "outcome.gone",
+    SEQUENCE_ENDED: "outcome.gone",
+    VALIDATION_FAILED: "outcome.lead_not_lost",
+  },
+  crmAction: {
+    NOT_FOUND: "crm.customer_gone",
+    PIPELINE_AT_END: "crm.stage_end",
+    SEQUENCE_ENDED: "crm.sequence_ended",
+    VALIDATION_FAILED: "crm.invalid",
   },
 };
 

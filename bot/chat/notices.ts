@@ -8,6 +8,7 @@ import type { TFunction } from "i18next";
 import { MAX_BID_MULTIPLIER } from "../../core/marketplace/pricing.js";
 import { countdownStep } from "../../core/marketplace/window-countdown.js";
 import type { Notice } from "../../core/messaging/notices.js";
+import { renderAgenda } from "./agenda.js";
 import { formatDuration, formatMoney, formatNumber, formatTime, type Lang, translator } from "./i18n.js";
 import type { ChatButton } from "./types.js";
 
@@ -132,6 +133,7 @@ const renderers: Renderers = {
         ? c.t("notice.conversion_won", { customer: n.customerName, revenue: formatMoney(n.revenue, c.lang) })
         : c.t("notice.conversion_no_revenue", { customer: n.customerName }),
     ),
+  morning_summary: (n, c) => renderAgenda(n.agenda, c, { morning: true }),
 };
 
 /** Every notice kind the chat app can render (all of core's). */

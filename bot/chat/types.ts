@@ -3,6 +3,7 @@ import type { CoreDeps } from "../../core/context.js";
 import type { IdentityWithOwner } from "../../core/messaging/inbound.service.js";
 import type { ChannelKind, Customer, User } from "../../prisma/generated/client.js";
 import type { Lang } from "./i18n.js";
+import type { InteractionKind, NurtureOp } from "./intents.js";
 
 /** Something attached to an inbound message (kept for the record; only text is understood today). */
 export interface ChatAttachment {
@@ -39,10 +40,28 @@ export interface ChatButton {
   data: string;
 }
 
+/** Something to do to a customer once the person has said which one (several matched the name). */
+export type CustomerAction =
+  | { do: "log"; type: InteractionKind; content: string }
+  | { do: "remind"; at: string; note: string }
+  | { do: "stage" }
+  | { do: "nurture"; op: NurtureOp };
+
 /** What the chat app waits for next from this person (kept in its latest reply's payload). */
 export type Awaiting =
   | { type: "custom_bid"; leadId: string; until: string }
-  | { type: "pick_window"; text: string; until: string };
+  | { type: "pick_window"; text: string; until: string }
+  /** Which deal or sequence `/won` (value: the amount, "9000.00") or `/lost` (value: the reason) is for. */
+  | { type: "pick_outcome"; outcome: "won" | "lost"; value: string; until: string }
+  | { type: "pick_customer"; action: CustomerAction; until: string };
+
+/** What an answer is about, so a reply to it ("/won 9000") knows what is meant. */
+export interface About {
+  customerId?: string;
+  sequenceId?: string;
+  dealId?: string;
+  leadId?: string;
+}
 
 /** The person behind a message. */
 export type Person =
@@ -59,6 +78,7 @@ export interface ChatReply {
   buttons?: ChatButton[];
   awaiting?: Awaiting;
   leadId?: string;
+  about?: About;
 }
 
 /** Everything a feature sees about one message, and how it answers. */

@@ -49,11 +49,14 @@ export async function createApiKey(
   return ok({ id: row.id, key });
 }
 
-/** Find the scope of a presented key, or null when it is unknown or revoked. */
+/** Find the scope of a presented key, or null when it is unknown or revoked; notes its last use. */
 export async function resolveApiKey(db: Db, key: string, now: Date): Promise<ApiScope | null> {
   const row = await db.apiKey.findUnique({ where: { key_hash: hashApiKey(key) } });
   if (!row || row.revoked_at) return null;
-  await db.apiKey.update({ where: { id: row.id }, data: { last_used_at: now } });
+  // At most one write a minute per key: every request of a busy key would otherwise queue on this row.
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= 60_000) {
+    await db.apiKey.update({ where: { id: row.id }, data: { last_used_at: now } });
+  }
   if (row.scope === "admin") return { kind: "admin" };
   return row.owner_id ? { kind: "contractor", ownerId: row.owner_id } : null;
 }

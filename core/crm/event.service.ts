@@ -129,7 +129,8 @@ async function processEvent(
     );
     const { outcome } = await applyAutomationPlan(c, customer, plan, {
       dedupePrefix: `evt:${env.event_id}`,
-      activityAt: at,
+      // A customer this event just created has its activity at `at` already: no second write.
+      activityAt: created && !plan.moveTo && !plan.nextAction ? null : at,
       statusEventId: `${env.event_id}:status`,
       source: env.source ?? "manual",
       cause: env.event_id,

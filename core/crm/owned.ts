@@ -3,7 +3,7 @@
  * `ownedBy`, and a row of another owner answers exactly like a missing one (NOT_FOUND), so a
  * key never learns that someone else's customer exists.
  */
-import type { Customer } from "../../prisma/generated/client.js";
+import { type Customer, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy, ownerFor } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
@@ -21,19 +21,26 @@ export async function ownedCustomer(db: Db, scope: ApiScope, id: string): Promis
   return db.customer.findFirst({ where: { id, ...ownedBy(scope) } });
 }
 
+/** The customer model's columns, quoted: a locking read returns exactly a `Customer`. */
+const CUSTOMER_COLUMNS = Prisma.raw(
+  Object.values(Prisma.CustomerScalarFieldEnum)
+    .map((f) => `"${f}"`)
+    .join(", "),
+);
+
 /**
  * Lock a customer row for the rest of the transaction and read it fresh (null when missing or,
  * with `ownerId`, someone else's). Every status change goes through it, so two events for one
- * customer run one after the other and a stale read never moves a status backwards.
+ * customer run one after the other and a stale read never moves a status backwards. One round
+ * trip: the model's columns come back from the raw read exactly as `customer.findUnique` returns
+ * them (timestamps as Date, JSON parsed, enums as strings).
  */
 export async function lockCustomer(db: Db, id: string, ownerId?: string): Promise<Customer | null> {
   if (!isUuid(id)) return null;
-  const rows = ownerId
-    ? await db.$queryRaw<Array<{ id: string }>>`
-        SELECT id FROM customers WHERE id = ${id}::uuid AND owner_id = ${ownerId}::uuid FOR UPDATE`
-    : await db.$queryRaw<Array<{ id: string }>>`SELECT id FROM customers WHERE id = ${id}::uuid FOR UPDATE`;
-  if (rows.length === 0) return null;
-  return db.customer.findUnique({ where: { id } });
+  const owner = ownerId ? Prisma.sql`AND owner_id = ${ownerId}::uuid` : Prisma.empty;
+  const rows = await db.$queryRaw<Customer[]>`
+    SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ${id}::uuid ${owner} FOR UPDATE`;
+  return rows[0] ?? null;
 }
 
 /** A customer the scope may see, locked for the transaction (see lockCustomer). */

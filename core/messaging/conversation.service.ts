@@ -109,3 +109,46 @@ export async function leadOfSentMessage(
   });
   return row?.lead_id ?? null;
 }
+
+/** What one of our messages was about, as far as the outbox row tells. */
+export interface SentMessageRefs {
+  leadId: string | null;
+  customerId: string | null;
+  sequenceId: string | null;
+  dealId: string | null;
+}
+
+const idIn = (v: unknown): string | null => (isUuid(v) ? v : null);
+
+/**
+ * What a message we sent to `to` is about, found like leadOfSentMessage (the channel's id, or our
+ * outbox id): its lead, and the customer, sequence or deal a notice names (`customerId`,
+ * `sequenceId`, `dealId`) or a chat answer recorded under `payload.about`. Null when the message
+ * is unknown. A person answering it ("/won 9000" as a reply) means that thing.
+ */
+export async function refsOfSentMessage(
+  deps: CoreDeps,
+  input: { channel: ChannelKind; to: string; providerMessageId: string },
+): Promise<SentMessageRefs | null> {
+  const row = await deps.prisma.outboundMessage.findFirst({
+    where: {
+      channel: input.channel,
+      to_address: input.to,
+      OR: [
+        { provider_message_id: input.providerMessageId },
+        ...(isUuid(input.providerMessageId) ? [{ id: input.providerMessageId }] : []),
+      ],
+    },
+    orderBy: { created_at: "desc" },
+    select: { lead_id: true, payload: true },
+  });
+  if (!row) return null;
+  const p = (row.payload ?? {}) as Record<string, unknown>;
+  const about = (p.about ?? {}) as Record<string, unknown>;
+  return {
+    leadId: row.lead_id ?? idIn(about.leadId) ?? idIn(p.leadId),
+    customerId: idIn(about.customerId) ?? idIn(p.customerId),
+    sequenceId: idIn(about.sequenceId) ?? idIn(p.sequenceId),
+    dealId: idIn(about.dealId) ?? idIn(p.dealId),
+  };
+}

@@ -2,6 +2,7 @@
  * Everything LeadRelay tells a person in chat, as data. The outbox stores the notice (kind +
  * fields) and a rendered text; chat adapters may re-render it with buttons and translations.
  */
+import type { Agenda } from "../nba/agenda.js";
 
 /** A one-tap choice; `data` is what the chat app receives when it is pressed. */
 export interface NoticeButton {
@@ -72,7 +73,8 @@ export type Notice =
       text: string;
     }
   | { kind: "high_interest"; sequenceId: string; customerId: string; customerName: string; clicks: number }
-  | { kind: "conversion_celebration"; sequenceId: string; customerName: string; revenue: string | null };
+  | { kind: "conversion_celebration"; sequenceId: string; customerName: string; revenue: string | null }
+  | { kind: "morning_summary"; agenda: Agenda };
 
 const money = (amount: string) => `$${amount}`;
 const time = (iso: string) => `${iso.slice(11, 16)} UTC`;
@@ -133,5 +135,7 @@ export function renderNotice(n: Notice, _language = "en"): string {
       return n.revenue
         ? `🎉 Congratulations! ${n.customerName} converted — ${money(n.revenue)} booked. Keep it going!`
         : `🎉 Congratulations! ${n.customerName} converted. Send the final sale amount to count it in your revenue.`;
+    case "morning_summary":
+      return `Good morning! Today: ${n.agenda.remindersTotal} reminders, ${n.agenda.nextActionsTotal} overdue next actions, ${n.agenda.nudges.length} suggestions. Send /today for the details.`;
   }
 }

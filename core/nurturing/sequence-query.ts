@@ -58,3 +58,16 @@ export async function getSequence(deps: CoreDeps, scope: ApiScope, id: string) {
     : null;
   return seq ? ok(seq) : (fail("NOT_FOUND", "sequence not found") as Result<never>);
 }
+
+/**
+ * The customer's running nurturing sequence — active or paused, the newest — if the scope may see
+ * the customer (the chat's "pause Anna" acts on it). Null when there is none.
+ */
+export async function runningSequenceOf(deps: CoreDeps, scope: ApiScope, customerId: string) {
+  if (!isUuid(customerId)) return null;
+  return deps.prisma.nurturingSequence.findFirst({
+    where: { customer_id: customerId, status: { in: ["active", "paused"] }, ...ownedBy(scope) },
+    orderBy: [{ started_at: "desc" }, { id: "asc" }],
+    include: { template: { select: { name: true } } },
+  });
+}

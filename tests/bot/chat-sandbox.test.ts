@@ -153,6 +153,18 @@ describe("the chat app through the sandbox channel", () => {
     expect(await w.prisma.message.count({ where: { lead_id: leadId, direction: "outbound" } })).toBe(2);
   });
 
+  it("marks the job won with /won, and /stats shows it at once", async () => {
+    expect(texts(await say(S, "new", { text: "/won -5" }))).toMatch(/“-5” is not an amount I can use/);
+    expect(texts(await say(S, "new", { text: "/won 1e12" }))).toMatch(/“1e12” is not an amount I can use/);
+    expect(texts(await say(S, "new", { text: "/won 9000" }))).toBe(
+      "🎉 Congratulations! Anna Jensen — Replace AC unit: $9,000.00 booked. Keep it going!",
+    );
+    const paid = await w.prisma.conversion.findFirstOrThrow({ where: { lead_id: leadId, conversion_type: "paid" } });
+    expect(paid.revenue_usd?.toString()).toBe("9000");
+    expect(texts(await say(S, "new", { text: "/stats" }))).toMatch(/Jobs booked: 1\nRevenue: \$9,000\.00/);
+    expect(texts(await say(S, "new", { text: "/won 9000" }))).toMatch(/nothing open to mark as won/);
+  });
+
   it("opts the customer out with STOP, confirmed once, and back in with START", async () => {
     const lead = await w.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
     const who = `customer:${lead.customer_id}`;

@@ -75,3 +75,40 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A message as the sandbox API shows it. */
+export interface SandboxMessage {
+  seq: number;
+  id: string;
+  kind: string;
+  text: string;
+  buttons: Array<{ label: string; data: string }>;
+  edit_of: string | null;
+  lead_id: string | null;
+}
+
+/**
+ * Talk to the chat app through the sandbox API: `say` sends as someone and returns what the
+ * session received since it last looked (the outbox drained by `sender` first); `fresh` only looks.
+ */
+export function sandboxClient(app: FastifyInstance, sender: { tick(): Promise<number> }) {
+  const seen = new Map<string, number>();
+  async function fresh(session: string): Promise<SandboxMessage[]> {
+    while ((await sender.tick()) > 0);
+    const after = seen.get(session) ?? 0;
+    const res = await app.inject({ method: "GET", url: `/api/sandbox/messages?session=${session}&after=${after}` });
+    if (res.statusCode !== 200) throw new Error(`GET messages: ${res.statusCode} ${res.body}`);
+    const page = res.json() as { messages: SandboxMessage[]; next: number };
+    seen.set(session, page.next);
+    return page.messages;
+  }
+  async function say(session: string, as: string, body: Record<string, unknown>): Promise<SandboxMessage[]> {
+    const res = await app.inject({ method: "POST", url: "/api/sandbox/messages", payload: { session, as, ...body } });
+    if (res.statusCode >= 300) throw new Error(`POST messages: ${res.statusCode} ${res.body}`);
+    return fresh(session);
+  }
+  return { say, fresh };
+}
+
+/** Every message's text, joined so one regex can look at a whole exchange. */
+export const textsOf = (ms: ReadonlyArray<{ text: string }>) => ms.map((m) => m.text).join("\n---\n");

@@ -96,6 +96,40 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
   },
   high_interest: { kind: "high_interest", sequenceId: ID, customerId: ID, customerName: "Anna", clicks: 2 },
   conversion_celebration: { kind: "conversion_celebration", sequenceId: ID, customerName: "Anna", revenue: "9000.00" },
+  morning_summary: {
+    kind: "morning_summary",
+    agenda: {
+      userId: ID,
+      role: "marketer",
+      date: "2026-01-05",
+      timezone: "Europe/Copenhagen",
+      reminders: [
+        {
+          id: ID,
+          customerId: ID,
+          customerName: "Anna",
+          type: "follow_up_48h",
+          message: "",
+          scheduledFor: "2026-01-05T07:00:00.000Z",
+          overdue: true,
+        },
+      ],
+      remindersTotal: 3,
+      nextActions: [{ customerId: ID, customerName: "Bo", text: "Send the quote", dueAt: "2026-01-04T09:00:00.000Z" }],
+      nextActionsTotal: 1,
+      nudges: [
+        {
+          customerId: ID,
+          customerName: "Carl",
+          stage: "relationship",
+          nextStage: "invited",
+          action: "invite",
+          label: "Invite them to take a look",
+        },
+      ],
+      dmo: { invites: { today: 2, goal: 5 }, followUps: { today: 5, goal: 5 }, streakDays: 3, goalsHitToday: false },
+    },
+  },
 };
 
 function keysOf(obj: Record<string, unknown>, prefix = ""): string[] {
@@ -119,7 +153,9 @@ describe("the chat catalogues", () => {
     for (const lang of LANGUAGES) {
       for (const notice of Object.values(EXAMPLES)) {
         const r = renderNotice(notice, { lang, tz: "Europe/Copenhagen", now: NOW });
-        expect(r.text, `${lang} ${notice.kind}`).not.toMatch(/\{\{|notice\.|urgency\.|window\.|duration\./);
+        expect(r.text, `${lang} ${notice.kind}`).not.toMatch(
+          /\{\{|notice\.|urgency\.|window\.|duration\.|today\.|stage\.|nba\.|reminder_type\./,
+        );
         expect(r.text.length, `${lang} ${notice.kind}`).toBeGreaterThan(3);
       }
     }

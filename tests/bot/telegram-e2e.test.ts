@@ -179,6 +179,29 @@ describe("a contractor's day on Telegram", () => {
     expect(outbound.map((m) => m.message_text)).toContain("Perfect, see you then.");
   });
 
+  it("marks the job won by replying /won to the window message, and /stats shows it", async () => {
+    expect(texts(await says("/won -5"))).toMatch(/“-5” is not an amount I can use/);
+    expect(texts(await says("/won 1e12"))).toMatch(/“1e12” is not an amount I can use/);
+    const won = await receive(async () => {
+      const u = tg.pushUpdate({
+        message: {
+          message_id: 9_002,
+          date: Math.floor(w.clock.now().getTime() / 1000),
+          chat: { id: CHAT, type: "private", first_name: "Bob" },
+          from: { id: CHAT, is_bot: false, first_name: "Bob" },
+          text: "/won 9000",
+          entities: [{ type: "bot_command", offset: 0, length: 4 }],
+          reply_to_message: windowMessage,
+        },
+      } as unknown as Omit<Update, "update_id">);
+      await processed(`msg:${CHAT}:${u.message?.message_id}`);
+    });
+    expect(texts(won)).toBe("🎉 Congratulations! Anna Jensen — Replace AC unit: $9,000.00 booked. Keep it going!");
+    const stats = await says("/stats");
+    expect(texts(stats)).toMatch(/Jobs booked: 1\nRevenue: \$9,000\.00/);
+    expect(stats[0]?.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual(["☀️ My day"]);
+  });
+
   it("answers garbage with short helpful replies", async () => {
     expect(texts(await says("/frobnicate"))).toBe("I don't know /frobnicate. Send /help to see what I can do.");
     expect(texts(await says("y".repeat(10_240)))).toMatch(/too long for me \(10240 characters\)/);

@@ -7,8 +7,17 @@ export const help: Feature = {
   match: (ctx) => isCommand(ctx, "help"),
   async handle(ctx) {
     const user = activeUser(ctx);
-    if (user?.role !== "contractor") {
-      ctx.reply(ctx.t(user ? "help.marketer" : "help.unknown"));
+    if (!user) {
+      ctx.reply(ctx.t("help.unknown"));
+      return;
+    }
+    if (user.role !== "contractor") {
+      ctx.reply(ctx.t("help.marketer"), {
+        buttons: [
+          { label: ctx.t("buttons.today"), data: "cmd:today" },
+          { label: ctx.t("buttons.stats"), data: "cmd:stats" },
+        ],
+      });
       return;
     }
     ctx.reply(ctx.t("help.contractor"), {

@@ -1,0 +1,150 @@
+import {
+  type AboutRefs,
+  loadTarget,
+  markLost,
+  markWon,
+  type OutcomeKind,
+  type OutcomeTarget,
+  outcomeTargets,
+} from "../../../core/crm/outcome.service.js";
+import { refsOfSentMessage } from "../../../core/messaging/conversation.service.js";
+import { fromCents } from "../../../core/money.js";
+import { MAX_AMOUNT_CENTS, parseAmount } from "../amount.js";
+import { awaitUntil } from "../context.js";
+import { failureText } from "../failures.js";
+import { formatMoney } from "../i18n.js";
+import type { ChatContext, Feature } from "../types.js";
+import { activeUser, isChoice, isCommand } from "./match.js";
+
+type Outcome = "won" | "lost";
+const CODE: Record<OutcomeKind, string> = { sequence: "s", deal: "d", lead: "l" };
+const KIND: Record<string, OutcomeKind> = { s: "sequence", d: "deal", l: "lead" };
+const LABEL_CHARS = 40;
+const MAX_REASON_CHARS = 500;
+
+const short = (s: string) => ([...s].length > LABEL_CHARS ? `${[...s].slice(0, LABEL_CHARS - 1).join("")}…` : s);
+
+/** What the answered message (a notice, a card, a confirmation) was about; nothing when not a reply. */
+async function aboutOf(ctx: ChatContext): Promise<AboutRefs> {
+  if (!ctx.msg.replyTo) return {};
+  const refs = await refsOfSentMessage(ctx.deps, {
+    channel: ctx.msg.channel,
+    to: ctx.msg.address,
+    providerMessageId: ctx.msg.replyTo,
+  });
+  return refs ?? {};
+}
+
+/** Record the outcome on one target and answer: a celebration, a note that it is lost, or why not. */
+async function apply(ctx: ChatContext, ownerId: string, outcome: Outcome, target: OutcomeTarget, value: string) {
+  const about = target.customerId ? { customerId: target.customerId } : undefined;
+  const vars = { customer: target.customerName, title: target.title };
+  if (outcome === "won") {
+    const r = await markWon(ctx.deps, ownerId, target, value);
+    if (!r.ok)
+      ctx.reply(
+        failureText(ctx, "markWon", r, { ...vars, input: value, max: formatMoney(MAX_AMOUNT_CENTS / 100, ctx.lang) }),
+      );
+    // A converted sequence is celebrated by core's own `conversion_celebration` notice.
+    else if (!r.value.celebrated)
+      ctx.reply(ctx.t("outcome.won", { ...vars, amount: formatMoney(value, ctx.lang) }), { about });
+    return;
+  }
+  const r = await markLost(ctx.deps, ownerId, target, value);
+  if (!r.ok) ctx.reply(failureText(ctx, "markLost", r, vars));
+  else ctx.reply(ctx.t("outcome.lost", { ...vars, reason: value }), { about });
+}
+
+/**
+ * Which deal or sequence is meant: the one the answered message names, or the person's only
+ * open one; with several, ask with one button each (the amount or reason waits with the
+ * question). When the answered message is about a customer with nothing open, the person's
+ * other open ones are offered as buttons — never picked on their own.
+ */
+async function decide(ctx: ChatContext, ownerId: string, outcome: Outcome, value: string): Promise<void> {
+  const about = await aboutOf(ctx);
+  const narrowed = Object.values(about).some(Boolean);
+  let targets = await outcomeTargets(ctx.deps, ownerId, outcome, about);
+  let ask = false;
+  if (targets.length === 0 && narrowed) {
+    targets = await outcomeTargets(ctx.deps, ownerId, outcome);
+    ask = true;
+  }
+  const [only] = targets;
+  if (!only) {
+    ctx.reply(ctx.t(outcome === "won" ? "outcome.none_won" : "outcome.none_lost"));
+    return;
+  }
+  if (targets.length === 1 && !ask) {
+    await apply(ctx, ownerId, outcome, only, value);
+    return;
+  }
+  ctx.reply(ctx.t(outcome === "won" ? "outcome.pick_won" : "outcome.pick_lost", { count: targets.length }), {
+    buttons: targets.map((x) => ({
+      label: short(ctx.t("outcome.pick_button", { customer: x.customerName, title: x.title })),
+      data: `${outcome}:${CODE[x.kind]}:${x.id}`,
+    })),
+    awaiting: { type: "pick_outcome", outcome, value, until: awaitUntil(ctx.now) },
+  });
+}
+
+/** `/won AMOUNT`: the deal, sequence or contacted lead is won, with the sale amount. */
+export const won: Feature = {
+  name: "outcome.won",
+  match: (ctx) => isCommand(ctx, "won"),
+  async handle(ctx) {
+    const user = activeUser(ctx);
+    if (!user) return;
+    const input = ctx.command?.args ?? "";
+    const max = formatMoney(MAX_AMOUNT_CENTS / 100, ctx.lang);
+    if (!input) {
+      ctx.reply(ctx.t("outcome.won_usage", { max }));
+      return;
+    }
+    const cents = parseAmount(input);
+    if (cents === null) {
+      ctx.reply(ctx.t("outcome.bad_amount", { input: [...input].slice(0, 20).join(""), max }));
+      return;
+    }
+    await decide(ctx, user.id, "won", fromCents(cents));
+  },
+};
+
+/** `/lost REASON`: the deal or sequence is lost, and why. */
+export const lost: Feature = {
+  name: "outcome.lost",
+  match: (ctx) => isCommand(ctx, "lost"),
+  async handle(ctx) {
+    const user = activeUser(ctx);
+    if (!user) return;
+    const reason = [...(ctx.command?.args ?? "")].slice(0, MAX_REASON_CHARS).join("").trim();
+    if (!reason) {
+      ctx.reply(ctx.t("outcome.lost_usage"));
+      return;
+    }
+    await decide(ctx, user.id, "lost", reason);
+  },
+};
+
+/** The answer to "which one did you win/lose?": `won:<s|d|l>:<id>` or `lost:…`. */
+export const outcomePick: Feature = {
+  name: "outcome.pick",
+  match: (ctx) => isChoice(ctx, "won:") || isChoice(ctx, "lost:"),
+  async handle(ctx) {
+    const user = activeUser(ctx);
+    if (!user) return;
+    const [outcome = "", code = "", id = ""] = (ctx.msg.choice ?? "").split(":");
+    const kind = KIND[code];
+    const pending = ctx.awaiting?.type === "pick_outcome" && ctx.awaiting.outcome === outcome ? ctx.awaiting : null;
+    if (!kind || !pending) {
+      ctx.reply(ctx.t("outcome.pick_expired", { command: `/${outcome === "lost" ? "lost" : "won"}` }));
+      return;
+    }
+    const target = await loadTarget(ctx.deps, user.id, kind, id);
+    if (!target) {
+      ctx.reply(ctx.t("outcome.gone"));
+      return;
+    }
+    await apply(ctx, user.id, pending.outcome, target, pending.value);
+  },
+};

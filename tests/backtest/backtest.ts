@@ -1,0 +1,125 @@
+/**
+ * The seed-003 backtest in one call: start the real web app on a database, generate N contacts,
+ * replay their event stream over HTTP on a fake clock, and check what the product did. Used by
+ * `npm run backtest` (run.ts) and by backtest.test.ts.
+ */
+import { type DbKind, startBacktestApp } from "./env.js";
+import { generateDataset } from "./generate.js";
+import { JsonClient } from "./http.js";
+import { type ReplayResult, replay } from "./replay.js";
+import { type VerifyFigures, verifyBacktest } from "./verify.js";
+
+export interface BacktestOptions {
+  contacts: number;
+  seed: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  duplicateRate?: number;
+  /** Contacts whose NBA is fetched one by one (the rest are covered by the overview). */
+  nbaSample?: number;
+  /** The whole run must finish within this; nothing new starts after it. */
+  timeoutMs?: number;
+  poolSize?: number;
+  onProgress?: (done: number, total: number, phase: string) => void;
+}
+
+export interface BacktestReport {
+  contacts: number;
+  /** Distinct event_ids. */
+  events: number;
+  /** POST /api/events requests made (originals, duplicates, conflicts). */
+  requests: number;
+  duplicates: number;
+  conflicts: number;
+  /** How many of the conflicting redeliveries were answered 409. */
+  answered409: number;
+  wakeups: number;
+  generateMs: number;
+  /** Sending the events (clock moves and wake-ups excluded). */
+  sendMs: number;
+  /** The replay including clock moves and wake-ups. */
+  replayMs: number;
+  verifyMs: number;
+  /** Starting the web app, the marketer and their key. */
+  appStartMs: number;
+  /** Generation + replay + checks (the database and app start-up excluded). */
+  wallMs: number;
+  /** Requests per second while sending. */
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  figures: VerifyFigures;
+  waves: ReplayResult["waves"];
+  failures: string[];
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Run the backtest against a fresh, migrated, empty database at `dbUrl`. */
+export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOptions): Promise<BacktestReport> {
+  const started = performance.now();
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000 + o.contacts * 40);
+  const concurrency = o.concurrency ?? 16;
+  const world = await startBacktestApp(dbUrl, {
+    dbMode: kind === "pglite" ? "embedded" : "postgres",
+    poolSize: o.poolSize ?? concurrency,
+  });
+  const appStartMs = performance.now() - started;
+  const client = new JsonClient(world.baseUrl, { authorization: world.authorization }, { sockets: concurrency });
+  try {
+    const t0 = performance.now();
+    const data = generateDataset(o.contacts, o.seed, { duplicateRate: o.duplicateRate });
+    const generateMs = performance.now() - t0;
+    const run = await replay(data, {
+      client,
+      advanceClock: (at) => world.clock.set(at),
+      now: () => world.clock.now().getTime(),
+      runDue: () => world.runDue(concurrency),
+      concurrency,
+      deadline,
+      onProgress: o.onProgress,
+    });
+    o.onProgress?.(run.outcomes.length, run.outcomes.length, "checking");
+    const t1 = performance.now();
+    const { failures, figures } = await verifyBacktest(data, run, {
+      client,
+      prisma: world.prisma,
+      marketerId: world.marketerId,
+      nbaSample: o.nbaSample ?? 1_000,
+      concurrency,
+      deadline,
+    });
+    const verifyMs = performance.now() - t1;
+    const latencies = run.outcomes
+      .filter((r) => !r.error)
+      .map((r) => r.ms)
+      .sort((a, b) => a - b);
+    return {
+      contacts: o.contacts,
+      events: data.events.size,
+      requests: run.outcomes.length,
+      duplicates: figures.duplicates,
+      conflicts: figures.conflicts,
+      answered409: run.outcomes.filter((r) => r.delivery.kind === "conflict" && r.status === 409).length,
+      wakeups: run.wakeups,
+      generateMs,
+      sendMs: run.sendMs,
+      replayMs: run.replayMs,
+      verifyMs,
+      appStartMs,
+      wallMs: performance.now() - t0,
+      requestsPerSecond: run.outcomes.length / (run.sendMs / 1000),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      figures,
+      waves: run.waves,
+      failures: failures.lines(),
+    };
+  } finally {
+    client.close();
+    await world.close();
+  }
+}
