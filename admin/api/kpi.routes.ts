@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import type { CoreDeps } from "../../core/context.js";
+import { EVENT_NAMES } from "../../core/crm/event-envelope.js";
 import { isUuid } from "../../core/ids.js";
 import { recentActivity, recentTicker } from "../../core/kpi/activity.kpi.js";
 import { dmoKpis } from "../../core/kpi/dmo.kpi.js";
@@ -14,21 +15,6 @@ import { sendError, sendFailure } from "./errors.js";
 
 const DAY_MS = 86_400_000;
 const ownerQuery = { owner_id: z.string().optional().describe("admin only: one contractor's figures") };
-const EVENT_NAMES = [
-  "DM_STARTED",
-  "INVITE_SENT",
-  "VIDEO_SENT",
-  "LEAD_QUALIFIED",
-  "PRESENTATION_SENT",
-  "MEETING_BOOKED",
-  "MEETING_HELD",
-  "NO_SHOW",
-  "FOLLOW_UP",
-  "PURCHASED",
-  "JOINED_TEAM",
-  "UNSUBSCRIBED",
-  "STATUS_CHANGED",
-] as const;
 
 /**
  * The scope whose figures a request reads: a contractor key its own (naming another owner is

@@ -18,6 +18,7 @@ import { createLead } from "../../core/marketplace/lead.service.js";
 import { leadInputSchema } from "../../core/marketplace/lead-input.js";
 import { getLeadTimeline, listLeads } from "../../core/marketplace/lead-query.js";
 import { sendLeadMessage } from "../../core/marketplace/window.service.js";
+import { LeadStatus } from "../../prisma/generated/enums.js";
 import { actingAs, requireAdmin, requireApiKey, scopeOf } from "./auth.js";
 import { sendError, sendFailure } from "./errors.js";
 
@@ -26,17 +27,6 @@ const page = {
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   per_page: z.coerce.number().int().min(1).max(200).default(50),
 };
-const LEAD_STATUSES = [
-  "CREATED",
-  "ACTIVE",
-  "BIDDING_CLOSED",
-  "PENDING_RESPONSE_1",
-  "PENDING_RESPONSE_2",
-  "PENDING_RESPONSE_3",
-  "CONTACTED",
-  "EXPIRED",
-  "ARCHIVED",
-] as const;
 
 /** Send a core Result: the value with `status` on success, the mapped error otherwise. */
 function reply<T>(res: FastifyReply, r: Result<T>, status = 200) {
@@ -194,7 +184,7 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
           tags: ["leads"],
           summary: "List leads (a contractor key sees its offers and bids)",
           querystring: z.object({
-            status: z.enum(LEAD_STATUSES).optional(),
+            status: z.enum(LeadStatus).optional(),
             category: z.string().max(60).optional(),
             zip: z.string().max(10).optional(),
             ...page,
