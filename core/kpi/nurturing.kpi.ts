@@ -79,6 +79,18 @@ export interface WeeklyRow {
   prev_automated: number;
 }
 
+/** The SQL aggregate's columns (counts as ints, sums as text) as a WeeklyRow. */
+export function weeklyRowOf(row: Record<string, unknown> | undefined): WeeklyRow {
+  return {
+    jobs: int(row?.jobs),
+    revenue_cents: toCents(String(row?.revenue ?? "0")),
+    automated: int(row?.automated),
+    prev_jobs: int(row?.prev_jobs),
+    prev_revenue_cents: toCents(String(row?.prev_revenue ?? "0")),
+    prev_automated: int(row?.prev_automated),
+  };
+}
+
 /** Turn the two spans' figures into WeeklyStats with trends (pure). */
 export function weeklyFromRow(r: WeeklyRow, week: Window, timezone: string): WeeklyStats {
   const jobs = trend(r.jobs, r.prev_jobs);
@@ -121,18 +133,7 @@ export async function weeklyStats(db: Db, scope: ApiScope, now: Date, tz: string
     FROM nurturing_sequences s
     WHERE s.outcome = 'converted' AND s.outcome_at >= ${prev.from} AND s.outcome_at < ${cur.to}
       ${ownerSql(scope, Prisma.sql`s.owner_id`)}`;
-  return weeklyFromRow(
-    {
-      jobs: int(row?.jobs),
-      revenue_cents: toCents(String(row?.revenue ?? "0")),
-      automated: int(row?.automated),
-      prev_jobs: int(row?.prev_jobs),
-      prev_revenue_cents: toCents(String(row?.prev_revenue ?? "0")),
-      prev_automated: int(row?.prev_automated),
-    },
-    cur,
-    tz,
-  );
+  return weeklyFromRow(weeklyRowOf(row), cur, tz);
 }
 
 /** Est. value against revenue (seed 000 "Est. Value vs Revenue"). */

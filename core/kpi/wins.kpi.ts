@@ -7,10 +7,8 @@
  */
 import { Prisma } from "../../prisma/generated/client.js";
 import type { Db } from "../db.js";
-import { toCents } from "../money.js";
-import { int } from "./kpi-scope.js";
 import { lastWeekSameSpan, safeZone, weekWindow } from "./kpi-time.js";
-import { type WeeklyStats, weeklyFromRow } from "./nurturing.kpi.js";
+import { type WeeklyStats, weeklyFromRow, weeklyRowOf } from "./nurturing.kpi.js";
 
 /**
  * Weekly wins of `ownerId` at `now`, weeks in `tz` (the person's users.timezone). A lead counts
@@ -51,16 +49,5 @@ export async function personWeeklyStats(db: Db, ownerId: string, now: Date, tz: 
       COALESCE(sum(w.revenue) FILTER (WHERE w.at < ${prev.to}), 0)::text AS prev_revenue,
       count(*) FILTER (WHERE w.at < ${prev.to} AND w.automated)::int AS prev_automated
     FROM wins w`;
-  return weeklyFromRow(
-    {
-      jobs: int(row?.jobs),
-      revenue_cents: toCents(String(row?.revenue ?? "0")),
-      automated: int(row?.automated),
-      prev_jobs: int(row?.prev_jobs),
-      prev_revenue_cents: toCents(String(row?.prev_revenue ?? "0")),
-      prev_automated: int(row?.prev_automated),
-    },
-    cur,
-    zone,
-  );
+  return weeklyFromRow(weeklyRowOf(row), cur, zone);
 }
