@@ -86,30 +86,6 @@ export async function settleChatQuestion(deps: CoreDeps, outboxId: string): Prom
     UPDATE outbound_messages SET payload = payload - 'awaiting' WHERE id = ${outboxId}::uuid`;
 }
 
-/**
- * The lead a message we sent is about (a person answers by replying to it), found by the id the
- * channel gave it — or by our own outbox id, which is what the sandbox knows. Null when unknown
- * or not about a lead.
- */
-export async function leadOfSentMessage(
-  deps: CoreDeps,
-  input: { channel: ChannelKind; to: string; providerMessageId: string },
-): Promise<string | null> {
-  const row = await deps.prisma.outboundMessage.findFirst({
-    where: {
-      channel: input.channel,
-      to_address: input.to,
-      OR: [
-        { provider_message_id: input.providerMessageId },
-        ...(isUuid(input.providerMessageId) ? [{ id: input.providerMessageId }] : []),
-      ],
-      lead_id: { not: null },
-    },
-    select: { lead_id: true },
-  });
-  return row?.lead_id ?? null;
-}
-
 /** What one of our messages was about, as far as the outbox row tells. */
 export interface SentMessageRefs {
   leadId: string | null;
@@ -121,8 +97,8 @@ export interface SentMessageRefs {
 const idIn = (v: unknown): string | null => (isUuid(v) ? v : null);
 
 /**
- * What a message we sent to `to` is about, found like leadOfSentMessage (the channel's id, or our
- * outbox id): its lead, and the customer, sequence or deal a notice names (`customerId`,
+ * What a message we sent to `to` is about, found by the id the channel gave it or by our own
+ * outbox id (what the sandbox knows): its lead, and the customer, sequence or deal a notice names (`customerId`,
  * `sequenceId`, `dealId`) or a chat answer recorded under `payload.about`. Null when the message
  * is unknown. A person answering it ("/won 9000" as a reply) means that thing.
  */

@@ -1,6 +1,6 @@
 import { contractorLeadBoard } from "../../../core/marketplace/contractor-board.js";
 import { sendLeadMessage } from "../../../core/marketplace/window.service.js";
-import { leadOfSentMessage } from "../../../core/messaging/conversation.service.js";
+import { refsOfSentMessage } from "../../../core/messaging/conversation.service.js";
 import { awaitUntil } from "../context.js";
 import { failureText } from "../failures.js";
 import type { ChatContext, Feature } from "../types.js";
@@ -28,7 +28,13 @@ export const windowReply: Feature = {
     if (!user) return;
     const replyTo = ctx.msg.replyTo;
     const leadId = replyTo
-      ? await leadOfSentMessage(ctx.deps, { channel: ctx.msg.channel, to: ctx.msg.address, providerMessageId: replyTo })
+      ? ((
+          await refsOfSentMessage(ctx.deps, {
+            channel: ctx.msg.channel,
+            to: ctx.msg.address,
+            providerMessageId: replyTo,
+          })
+        )?.leadId ?? null)
       : null;
     if (leadId) {
       await send(ctx, user.id, leadId, ctx.text);
