@@ -3,6 +3,7 @@
  *
  *   tsx main.ts [all|web|bot|worker|migrate|seed]      (npm start = all)
  *   tsx main.ts api-key create --name NAME --scope admin|contractor:<id>
+ *   tsx main.ts admin-password --email EMAIL     (prints a new panel password)
  *
  * Only this file knows every adapter. Problems a person can fix (bad configuration, a port in
  * use, an unreachable database) end the process with one clear line and exit code 1.
@@ -12,25 +13,30 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./admin/app.js";
+import { argon2Hasher } from "./admin/panel/passwords.js";
 import { chatWebRoutes, createChatRuntime, startChatRole } from "./bot/runtime.js";
+import { sandboxPort } from "./bot/sandbox/session.js";
 import { createApiKey, parseScope } from "./core/accounts/api-key.service.js";
+import { ensureFirstAdmin, setPanelPassword } from "./core/accounts/panel-auth.service.js";
 import { type Config, ConfigError, parseConfig } from "./core/config/config.js";
 import type { CoreDeps } from "./core/context.js";
 import type { Clock, Ids } from "./core/ports.js";
 import { handleWakeup } from "./core/wakeups.js";
 import { BullmqScheduler, redisConnection } from "./jobs/bullmq-scheduler.js";
 import { EmbeddedScheduler } from "./jobs/embedded-scheduler.js";
-import { startWorker } from "./jobs/worker.js";
+import { startOutboxLoop, startWorker } from "./jobs/worker.js";
 import { type Database, DatabaseUnavailableError, openDatabase } from "./prisma/database.js";
 import { EmbeddedDatabaseBusyError } from "./prisma/embedded.js";
 import { seedDemoData } from "./prisma/seed.js";
 import { applyMigrations } from "./prisma/tools/schema-engine.js";
 
-const ROLES = ["all", "web", "bot", "worker", "migrate", "seed", "api-key"] as const;
+const ROLES = ["all", "web", "bot", "worker", "migrate", "seed", "api-key", "admin-password"] as const;
+type OnceRole = "migrate" | "seed" | "api-key" | "admin-password";
 type Role = (typeof ROLES)[number];
 
-const USAGE = `Usage: tsx main.ts [${ROLES.filter((r) => r !== "api-key").join("|")}]
-       tsx main.ts api-key create --name NAME --scope admin|contractor:<id>`;
+const USAGE = `Usage: tsx main.ts [${ROLES.filter((r) => r !== "api-key" && r !== "admin-password").join("|")}]
+       tsx main.ts api-key create --name NAME --scope admin|contractor:<id>
+       tsx main.ts admin-password --email EMAIL`;
 
 const version = (JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string })
   .version;
@@ -82,11 +88,19 @@ function coreDeps(config: Config, db: Database, scheduler: CoreDeps["scheduler"]
   };
 }
 
-async function runOnce(role: "migrate" | "seed" | "api-key", config: Config, log: Logger, args: string[]) {
+async function runOnce(role: OnceRole, config: Config, log: Logger, args: string[]) {
   const db = await openMigrated(config, log);
   try {
     if (role === "migrate") {
       console.log(`Database is up to date (${db.mode}${db.shared ? ", shared with the running server" : ""}).`);
+    } else if (role === "admin-password") {
+      const { values } = parseArgs({ args, options: { email: { type: "string" } } });
+      if (!values.email) throw new UserError(USAGE, 2);
+      const password = systemIds.token(12);
+      const done = await setPanelPassword({ prisma: db.prisma }, argon2Hasher, { email: values.email, password });
+      if (!done) throw new UserError(`No admin, sales manager or read-only user with e-mail ${values.email}.`);
+      console.log(`New panel password for ${values.email} (shown once):`);
+      console.log(password);
     } else if (role === "seed") {
       const summary = await seedDemoData(db.prisma, systemClock.now());
       console.log(summary);
@@ -139,16 +153,31 @@ async function serve(role: "all" | "web" | "bot" | "worker", config: Config, log
     deps = coreDeps(config, db, scheduler, log);
     const chat = createChatRuntime(deps);
 
+    // WhatsApp's socket lives in the bot process: in scaled mode the bot sends WhatsApp rows and
+    // the worker every other channel (two sockets on one number would fight).
+    const { whatsapp: whatsappChannel, ...workerChannels } = chat.channels;
     if (role === "all" || role === "worker") {
-      const worker = await startWorker({ deps, channels: chat.channels, redis });
+      const channels = role === "all" ? chat.channels : workerChannels;
+      const worker = await startWorker({ deps, channels, redis });
       stops.push(() => worker.stop());
     }
 
     if (role === "all" || role === "bot") stops.push(await startChatRole(chat, deps));
+    if (role === "bot" && whatsappChannel) stops.push(startOutboxLoop(deps, { whatsapp: whatsappChannel }));
 
     if (role === "all" || role === "web") {
+      const firstAdmin = await ensureFirstAdmin(deps, argon2Hasher, config.admin);
+      if (firstAdmin?.generatedPassword) {
+        // Printed once: the next start finds the password set and prints nothing.
+        console.log(
+          `\nAdmin panel: ${config.publicUrl}/admin — sign in as ${firstAdmin.email} with password ${firstAdmin.generatedPassword}\n` +
+            "(shown once; set ADMIN_EMAIL/ADMIN_PASSWORD, or `npm run cli -- admin-password --email …` for a new one)\n",
+        );
+      }
       const app = await buildApp({
         ...deps,
+        hasher: argon2Hasher,
+        sandbox: sandboxPort(deps, chat.chat),
         version,
         dbMode: db.mode,
         queueMode: config.redisUrl ? "redis" : "embedded",
@@ -221,7 +250,9 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
-  if (role === "migrate" || role === "seed" || role === "api-key") return runOnce(role, config, log, rest);
+  if (role === "migrate" || role === "seed" || role === "api-key" || role === "admin-password") {
+    return runOnce(role, config, log, rest);
+  }
   return serve(role, config, log);
 }
 

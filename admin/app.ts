@@ -5,6 +5,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { CoreDeps } from "../core/context.js";
 import { dmoKpis } from "../core/kpi/dmo.kpi.js";
 import { crmHookRoutes, crmRoutes } from "./api/crm.routes.js";
+import { emailRoutes } from "./api/email.routes.js";
 import { installErrorHandlers } from "./api/errors.js";
 import { hookRoutes } from "./api/hooks.routes.js";
 import { kpiRoutes } from "./api/kpi.routes.js";
@@ -12,6 +13,16 @@ import { marketplaceRoutes } from "./api/marketplace.routes.js";
 import { nurturingRoutes } from "./api/nurturing.routes.js";
 import { segmentRoutes } from "./api/segments.routes.js";
 import { trackingRoutes } from "./api/tracking.routes.js";
+import { argon2Hasher } from "./panel/passwords.js";
+import { panelPlugin } from "./panel/plugin.js";
+import type { PanelDeps } from "./panel/types.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route registered (method + path), for tests that sweep all of them. */
+    routeList: ReadonlyArray<{ method: string; url: string }>;
+  }
+}
 
 /** What the web role needs besides core: how to report health. */
 export interface WebDeps extends CoreDeps {
@@ -21,6 +32,10 @@ export interface WebDeps extends CoreDeps {
   /** Resolves when every backing service answers; rejects with the one that does not. */
   checkReady(): Promise<void>;
   logger?: boolean | object;
+  /** Password hashing for panel sign-in (Argon2id unless a test passes a cheaper one). */
+  hasher?: PanelDeps["hasher"];
+  /** The chat sandbox, handed in by main.ts (admin/ may not import bot/). */
+  sandbox?: PanelDeps["sandbox"];
 }
 
 /** Build the web application (API, hooks, panel) without listening, so tests can inject. */
@@ -29,6 +44,11 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  const routeList: Array<{ method: string; url: string }> = [];
+  app.decorate("routeList", routeList);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routeList.push({ method, url: r.url });
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -82,5 +102,9 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(hookRoutes(deps), { prefix: "/api/hooks" });
   await app.register(crmHookRoutes(deps), { prefix: "/api/hooks" });
   await app.register(trackingRoutes(deps)); // /t/:token and /o/:token.gif, no auth
+  await app.register(emailRoutes(deps)); // /u/:token one-click unsubscribe, /api/hooks/email/events
+  await app.register(panelPlugin({ ...deps, hasher: deps.hasher ?? argon2Hasher, sandbox: deps.sandbox }), {
+    prefix: "/admin",
+  });
   return app;
 }

@@ -1,16 +1,21 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Api, type Bot } from "grammy";
+import { TELEGRAM_STATUS_KEY, type TelegramStatus } from "../core/messaging/channel-overview.query.js";
+import { writeSetting } from "../core/messaging/whatsapp-status.service.js";
 import type { Channel } from "../core/ports.js";
 import type { ChannelKind } from "../prisma/generated/client.js";
 import { type ChatApp, createChatApp } from "./chat/app.js";
 import { localizedChannel } from "./chat/outbound.js";
 import { startChatTimers } from "./chat/timers.js";
 import type { ChatDeps } from "./chat/types.js";
+import { customerChannels, customerWebhookRoutes } from "./customer-channels.js";
 import { sandboxChannel } from "./sandbox/channel.js";
 import { sandboxRoutes } from "./sandbox/routes.js";
 import { createTelegramBot, registerWebhook, startPolling } from "./telegram/bot.js";
 import { telegramChannel } from "./telegram/channel.js";
 import { telegramWebhookRoutes } from "./telegram/webhook.js";
+import { createWhatsappAdapter, startWhatsapp, type WhatsappAdapter } from "./whatsapp/adapter.js";
+import { baileysSocketFactory } from "./whatsapp/socket.js";
 
 /** The chat side of one process: the chat app, the channels the outbox sends on, the Telegram bot. */
 export interface ChatRuntime {
@@ -18,18 +23,25 @@ export interface ChatRuntime {
   /** For the outbox sender: every configured channel, notices rendered in the reader's language. */
   channels: Partial<Record<ChannelKind, Channel>>;
   telegram?: Bot;
+  /** WhatsApp (WHATSAPP_ENABLED): the connection the panel pairs, its outbox channel, pause/resume. */
+  whatsapp?: WhatsappAdapter;
 }
 
 /** Build the chat runtime from configuration (nothing connects until a role starts it). */
 export function createChatRuntime(deps: ChatDeps): ChatRuntime {
   const chat = createChatApp(deps);
   const channels: Partial<Record<ChannelKind, Channel>> = { sandbox: sandboxChannel };
+  Object.assign(channels, customerChannels(deps)); // channels.email, channels.sms when configured
+  const whatsapp = deps.config.whatsappEnabled
+    ? createWhatsappAdapter(deps, { chat, socketFactory: baileysSocketFactory(deps.log) })
+    : undefined;
+  if (whatsapp) channels.whatsapp = localizedChannel(deps, whatsapp.channel);
   const { token, apiRoot } = deps.config.telegram;
-  if (!token) return { chat, channels };
+  if (!token) return { chat, channels, whatsapp };
   // The outbox's own Api, without auto-retry: the sender honours 429s without blocking on them.
   channels.telegram = localizedChannel(deps, telegramChannel(new Api(token, { apiRoot })));
   const telegram = createTelegramBot({ token, apiRoot, chat, log: deps.log });
-  return { chat, channels, telegram };
+  return { chat, channels, telegram, whatsapp };
 }
 
 /**
@@ -47,6 +59,17 @@ export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<()
     stops.push(() => polling.stop());
     deps.log.info("telegram: long polling");
   }
+  if (rt.telegram) {
+    // For the panel's channels page, which may run in another process.
+    if (!rt.telegram.isInited()) await rt.telegram.init();
+    const status: TelegramStatus = {
+      username: rt.telegram.botInfo.username,
+      mode: webhookUrl && webhookSecret ? "webhook" : "polling",
+      since: deps.clock.now().toISOString(),
+    };
+    await writeSetting(deps.prisma, TELEGRAM_STATUS_KEY, status, deps.clock.now());
+  }
+  if (rt.whatsapp) stops.push(await startWhatsapp(rt.whatsapp, deps.log));
   const timers = startChatTimers(rt.chat, deps.log);
   stops.push(() => timers.stop());
   return async () => {
@@ -58,6 +81,7 @@ export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<()
 export function chatWebRoutes(rt: ChatRuntime, deps: ChatDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(sandboxRoutes(deps, rt.chat), { prefix: "/api/sandbox" });
+    await app.register(customerWebhookRoutes(deps, rt.chat)); // inbound e-mail, Twilio SMS + status
     const { webhookUrl, webhookSecret } = deps.config.telegram;
     if (rt.telegram && webhookUrl && webhookSecret) {
       await app.register(

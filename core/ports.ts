@@ -24,12 +24,21 @@ export interface OutboundEnvelope {
   subject?: string | null;
   body: string;
   payload?: unknown;
+  /** The customer the message is for, if any (e-mail signs their unsubscribe link with it). */
+  customerId?: string | null;
 }
 
 /** What a channel answered for one send. */
 export type SendResult =
   | { ok: true; providerMessageId?: string }
-  | { ok: false; retryable: boolean; error: string; retryAfterMs?: number };
+  | {
+      ok: false;
+      retryable: boolean;
+      error: string;
+      retryAfterMs?: number;
+      /** With retryAfterMs: false = only this message waits (a per-recipient cap), not the whole channel. */
+      holdChannel?: boolean;
+    };
 
 /** Sends one outbound message on one channel. */
 export interface Channel {
@@ -45,4 +54,10 @@ export interface Llm {
 export interface Ids {
   /** A URL-safe random token of `bytes` bytes of entropy. */
   token(bytes?: number): string;
+}
+
+/** Password hashing (Argon2id in production), kept outside core because it is native code. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
 }

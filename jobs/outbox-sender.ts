@@ -1,8 +1,16 @@
 import type { CoreDeps } from "../core/context.js";
 import { retryDelayMs } from "../core/messaging/backoff.js";
+import { failOver } from "../core/messaging/failover.service.js";
 import { SendRateLimiter } from "../core/messaging/rate-limit.js";
+import { checkBeforeSend } from "../core/messaging/send-guard.js";
 import type { Channel } from "../core/ports.js";
 import type { ChannelKind, OutboundMessage } from "../prisma/generated/client.js";
+
+/**
+ * A row is recorded only while this sender's claim on it holds (`locked_until` unchanged): a
+ * sender that stalled past its claim must not overwrite what the sender that took over recorded.
+ */
+const ours = (row: OutboundMessage) => ({ id: row.id, status: "sending" as const, locked_until: row.locked_until });
 
 /** How long a claimed message stays claimed before another sender may take it over. */
 const CLAIM_MS = 60_000;
@@ -29,13 +37,21 @@ export interface OutboxSenderOptions {
  * several workers never take the same row), paces them per channel and per chat, and records
  * each outcome — sent; retried later with exponential backoff and jitter; after `max_attempts`
  * a visible `failed`. A 429's `retry_after` is honoured without using up an attempt, and holds
- * the whole channel that long (the provider's limit is per bot, not per message). A sender
- * that dies mid-send leaves its rows claimed for a minute, then they are taken over.
+ * the whole channel that long (the provider's limit is per bot, not per message).
+ *
+ * Restarts lose and duplicate nothing: rows go one at a time, each recorded right after the
+ * provider answered. Just before a row goes, its claim is checked and renewed and the recipient's
+ * opt-out re-read (core/messaging/send-guard.ts): a stalled sender whose claim was taken over
+ * sends nothing twice, and a STOP that arrived after the claim still wins. `stop()` (SIGTERM)
+ * finishes the message in flight and gives the rest of the batch back at once. A sender that
+ * dies leaves its rows claimed for a minute, then they are taken over; only a message whose
+ * send was in flight at the moment of death (at most one per sender) can go out twice.
  */
 export class OutboxSender {
   private readonly limiter: SendRateLimiter;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly deps: Pick<CoreDeps, "prisma" | "clock" | "log">,
@@ -51,9 +67,33 @@ export class OutboxSender {
     const channels = Object.keys(this.opts.channels) as ChannelKind[];
     if (channels.length === 0) return 0;
     const now = this.deps.clock.now();
+    if (this.stopping) return 0;
     const claimed = await this.claim(channels, now, this.opts.batchSize ?? 50);
-    for (const row of claimed) await this.sendOne(row);
+    for (const [i, row] of claimed.entries()) {
+      if (this.stopping) {
+        await this.release(claimed.slice(i));
+        break;
+      }
+      await this.sendOne(row);
+    }
     return claimed.length;
+  }
+
+  /**
+   * Graceful stop: the message in flight finishes and is recorded, the rest of the claimed batch
+   * goes back to the queue at once (no attempt used), and no new batch is claimed.
+   */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Give claimed rows back unsent: queued again, the claim's attempt not counted. */
+  private async release(rows: readonly OutboundMessage[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.deps.prisma.outboundMessage.updateMany({
+      where: { id: { in: rows.map((r) => r.id) }, status: "sending" },
+      data: { status: "queued", attempts: { decrement: 1 }, locked_until: null },
+    });
   }
 
   private async claim(channels: ChannelKind[], now: Date, limit: number): Promise<OutboundMessage[]> {
@@ -79,8 +119,8 @@ export class OutboxSender {
     if (wait > MAX_INLINE_WAIT_MS || !channel || (chatWait > 0 && chatWait >= wait)) {
       // This chat is busy (or the channel went away): give the slot back without using an attempt.
       // Sleeping on one chat's gap would hold up every other chat in the batch behind it.
-      await prisma.outboundMessage.update({
-        where: { id: row.id },
+      await prisma.outboundMessage.updateMany({
+        where: ours(row),
         data: {
           status: "queued",
           attempts: { decrement: 1 },
@@ -96,6 +136,15 @@ export class OutboxSender {
       wait = this.limiter.waitFor(row.channel, row.to_address, nowMs);
       if (wait > 0) await this.sleep(wait);
     }
+    const checkedAt = this.deps.clock.now();
+    const renewedUntil = new Date(checkedAt.getTime() + CLAIM_MS);
+    const check = await checkBeforeSend(prisma, row, checkedAt, renewedUntil);
+    if (check === "claim_lost") return; // another sender took the row over: it sends it, not us
+    row.locked_until = renewedUntil; // the claim we hold now (every update below is conditional on it)
+    if (check === "opted_out") {
+      await this.finalFailure(row, checkedAt, "recipient opted out", "cancelled");
+      return;
+    }
     this.limiter.book(row.channel, row.to_address, this.deps.clock.now().getTime());
     let result: Awaited<ReturnType<Channel["send"]>>;
     try {
@@ -106,14 +155,15 @@ export class OutboxSender {
         subject: row.subject,
         body: row.body,
         payload: row.payload,
+        customerId: row.customer_id,
       });
     } catch (err) {
       result = { ok: false, retryable: true, error: (err as Error).message ?? String(err) };
     }
     const now = this.deps.clock.now();
     if (result.ok) {
-      await prisma.outboundMessage.update({
-        where: { id: row.id },
+      const recorded = await prisma.outboundMessage.updateMany({
+        where: ours(row),
         data: {
           status: "sent",
           sent_at: now,
@@ -122,7 +172,7 @@ export class OutboxSender {
           last_error: null,
         },
       });
-      if (row.sequence_event_id) {
+      if (recorded.count === 1 && row.sequence_event_id) {
         await prisma.sequenceEvent.update({
           where: { id: row.sequence_event_id },
           data: { delivery_status: "sent" },
@@ -131,9 +181,9 @@ export class OutboxSender {
       return;
     }
     if (result.retryable && result.retryAfterMs !== undefined) {
-      this.limiter.pause(row.channel, now.getTime() + result.retryAfterMs);
-      await prisma.outboundMessage.update({
-        where: { id: row.id },
+      if (result.holdChannel !== false) this.limiter.pause(row.channel, now.getTime() + result.retryAfterMs);
+      await prisma.outboundMessage.updateMany({
+        where: ours(row),
         data: {
           status: "queued",
           attempts: { decrement: 1 },
@@ -145,8 +195,8 @@ export class OutboxSender {
       return;
     }
     if (result.retryable && row.attempts < row.max_attempts) {
-      await prisma.outboundMessage.update({
-        where: { id: row.id },
+      await prisma.outboundMessage.updateMany({
+        where: ours(row),
         data: {
           status: "queued",
           next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts, this.random())),
@@ -157,15 +207,23 @@ export class OutboxSender {
       return;
     }
     this.deps.log.warn(`outbound message ${row.id} failed for good on ${row.channel}: ${result.error}`);
-    await prisma.outboundMessage.update({
-      where: { id: row.id },
-      data: { status: "failed", failed_at: now, locked_until: null, last_error: result.error },
+    await this.finalFailure(row, now, result.error, "failed");
+  }
+
+  /** Record a row that will not be sent: failed for good, or cancelled (the recipient opted out). */
+  private async finalFailure(row: OutboundMessage, now: Date, error: string, status: "failed" | "cancelled") {
+    const prisma = this.deps.prisma;
+    const recorded = await prisma.outboundMessage.updateMany({
+      where: ours(row),
+      data: { status, failed_at: status === "failed" ? now : null, locked_until: null, last_error: error },
     });
-    if (row.sequence_event_id) {
+    if (recorded.count === 1 && row.sequence_event_id) {
       await prisma.sequenceEvent.update({
         where: { id: row.sequence_event_id },
-        data: { delivery_status: "failed", error_message: result.error },
+        data: { delivery_status: "failed", error_message: error },
       });
     }
+    // A customer message that failed for good goes out on their next allowed channel (a new row).
+    if (recorded.count === 1 && status === "failed") await prisma.$transaction((tx) => failOver(tx, row, now));
   }
 }

@@ -1,5 +1,6 @@
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import type { CoreDeps } from "../core/context.js";
+import { recordJobRun } from "../core/ops/ops.query.js";
 import type { Channel } from "../core/ports.js";
 import { handleWakeup, reconcileAll } from "../core/wakeups.js";
 import type { ChannelKind } from "../prisma/generated/client.js";
@@ -38,7 +39,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (reconciling) return;
     reconciling = true;
     try {
-      const r = await reconcileAll(deps);
+      const r = await recordJobRun(deps, "reconcile", () => reconcileAll(deps));
       if (r.handled > 0 || r.archived > 0) deps.log.info("reconciled", r);
     } finally {
       reconciling = false;
@@ -79,9 +80,31 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     stops.push(async () => clearInterval(timer));
   }
 
-  const sender = new OutboxSender(deps, { channels: opts.channels });
+  stops.push(startOutboxLoop(deps, opts.channels, opts.outboxIdleMs));
+
+  // Catch up at once on whatever fell due while no worker ran.
+  await reconcile().catch((err) => deps.log.warn("initial reconcile failed", err));
+
+  return {
+    reconcile,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch((err) => deps.log.warn("worker stop failed", err));
+    },
+  };
+}
+
+/**
+ * Send the outbox on these channels until stopped: a tick, and a short idle wait when nothing was
+ * due. The worker runs it for every channel; the bot role runs one for the channels only it holds
+ * (WhatsApp's socket lives in the bot process).
+ */
+export function startOutboxLoop(
+  deps: WorkerOptions["deps"],
+  channels: WorkerOptions["channels"],
+  idleMs = 250,
+): () => Promise<void> {
+  const sender = new OutboxSender(deps, { channels });
   let running = true;
-  const idleMs = opts.outboxIdleMs ?? 250;
   const loop = (async () => {
     while (running) {
       let handled = 0;
@@ -93,18 +116,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       if (handled === 0 && running) await new Promise((r) => setTimeout(r, idleMs));
     }
   })();
-  stops.push(async () => {
+  return async () => {
     running = false;
+    sender.stop(); // finish the message in flight, give the rest of the batch back
     await loop;
-  });
-
-  // Catch up at once on whatever fell due while no worker ran.
-  await reconcile().catch((err) => deps.log.warn("initial reconcile failed", err));
-
-  return {
-    reconcile,
-    stop: async () => {
-      for (const stop of stops.reverse()) await stop().catch((err) => deps.log.warn("worker stop failed", err));
-    },
   };
 }

@@ -103,7 +103,7 @@ function summarise(ctx: SeedContext, highlights: string[]): string {
   }
   const team = CONTRACTORS.filter((c) => c.onManagersTeam).map((c) => c.company);
   lines.push(
-    "Logins (no passwords yet; set them from the admin panel):",
+    "People (the admin's panel password is printed at the first start, or comes from ADMIN_EMAIL/ADMIN_PASSWORD):",
     `  admin          ${ADMIN_EMAIL}`,
     `  sales manager  ${MANAGER.email}  ${userId("manager")}  team: ${team.join(", ")}`,
   );

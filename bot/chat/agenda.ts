@@ -10,6 +10,9 @@ import type { ChatButton } from "./types.js";
 /** Button data the agenda uses (features/today.ts and features/customer-actions.ts handle them). */
 export const DONE_PREFIX = "done:";
 export const ACT_PREFIX = "act:";
+/** Under a pushed nudge: `snooze:<reminderId>` (1 hour), `reply:<customerId>` (write to them). */
+export const SNOOZE_PREFIX = "snooze:";
+export const REPLY_PREFIX = "reply:";
 /** Buttons under one agenda message (Telegram shows them two to a row). */
 const MAX_BUTTONS = 8;
 const LABEL_CHARS = 28;

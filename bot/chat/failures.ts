@@ -3,6 +3,8 @@
  * codes in one place). Per use case, because the same code reads differently: BID_WINDOW_CLOSED
  * after a bid is "bidding has closed", after a message "your window has ended".
  */
+
+import { MAX_SERVICE_ZIPS } from "../../core/accounts/profile.service.js";
 import type { ErrorCode, Failure } from "../../core/errors.js";
 import { APPEAL_MAX_CHARS, APPEAL_MIN_CHARS } from "../../core/marketplace/appeal.service.js";
 import { MAX_BID_MULTIPLIER, MIN_BID_MULTIPLIER } from "../../core/marketplace/pricing.js";
@@ -18,7 +20,10 @@ type UseCase =
   | "requestAccess"
   | "markWon"
   | "markLost"
-  | "crmAction";
+  | "crmAction"
+  | "sendToCustomer"
+  | "profile"
+  | "snooze";
 
 const TABLE: Record<UseCase, Partial<Record<ErrorCode, string>>> = {
   placeBid: {
@@ -66,6 +71,22 @@ const TABLE: Record<UseCase, Partial<Record<ErrorCode, string>>> = {
     SEQUENCE_ENDED: "outcome.gone",
     VALIDATION_FAILED: "outcome.lead_not_lost",
   },
+  sendToCustomer: {
+    NOT_FOUND: "crm.customer_gone",
+    CUSTOMER_OPTED_OUT: "window.opted_out",
+    CUSTOMER_UNREACHABLE: "message.unreachable",
+    MESSAGE_TOO_LONG: "window.too_long",
+    VALIDATION_FAILED: "message.empty",
+  },
+  profile: {
+    NOT_FOUND: "common.contractors_only",
+    CATEGORY_UNKNOWN: "profile.category_gone",
+    VALIDATION_FAILED: "profile.too_many",
+  },
+  snooze: {
+    NOT_FOUND: "today.reminder_gone",
+    CONFLICT: "today.reminder_already_done",
+  },
   crmAction: {
     NOT_FOUND: "crm.customer_gone",
     PIPELINE_AT_END: "crm.stage_end",
@@ -90,9 +111,11 @@ export function failureText(
   const limits =
     useCase === "createAppeal"
       ? { min: APPEAL_MIN_CHARS, max: APPEAL_MAX_CHARS }
-      : useCase === "sendLeadMessage"
+      : useCase === "sendLeadMessage" || useCase === "sendToCustomer"
         ? { max: MAX_MESSAGE_CHARS }
-        : { min: formatNumber(MIN_BID_MULTIPLIER, ctx.lang, 1), max: formatNumber(MAX_BID_MULTIPLIER, ctx.lang, 1) };
+        : useCase === "profile"
+          ? { max: MAX_SERVICE_ZIPS }
+          : { min: formatNumber(MIN_BID_MULTIPLIER, ctx.lang, 1), max: formatNumber(MAX_BID_MULTIPLIER, ctx.lang, 1) };
   return ctx.t(key, {
     ...limits,
     current:

@@ -8,7 +8,7 @@ import type { TFunction } from "i18next";
 import { MAX_BID_MULTIPLIER } from "../../core/marketplace/pricing.js";
 import { countdownStep } from "../../core/marketplace/window-countdown.js";
 import type { Notice } from "../../core/messaging/notices.js";
-import { renderAgenda } from "./agenda.js";
+import { ACT_PREFIX, DONE_PREFIX, REPLY_PREFIX, renderAgenda, SNOOZE_PREFIX } from "./agenda.js";
 import { formatDuration, formatMoney, formatNumber, formatTime, type Lang, translator } from "./i18n.js";
 import type { ChatButton } from "./types.js";
 
@@ -104,8 +104,28 @@ const renderers: Renderers = {
   lead_lost: (n, c) => text(c.t(`notice.lead_lost_${n.reason}`, { title: n.title })),
   lead_contacted: (n, c) =>
     text(c.t("notice.lead_contacted", { title: n.title, amount: formatMoney(n.amount, c.lang) })),
-  customer_reply: (n, c) => text(c.t("notice.customer_reply", { customer: n.customerName, text: n.text })),
+  customer_reply: (n, c) => ({
+    text: c.t("notice.customer_reply", { customer: n.customerName, text: n.text }),
+    buttons: [
+      { label: c.t("nudge.reply_button"), data: `${REPLY_PREFIX}${n.customerId}` },
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+    ],
+  }),
   appeal_received: (_n, c) => text(c.t("notice.appeal_received")),
+  access_decided: (n, c) =>
+    n.approved
+      ? {
+          text: c.t("notice.access_approved", { name: n.name }),
+          buttons: [
+            { label: c.t("buttons.profile"), data: "cmd:profile" },
+            { label: c.t("buttons.help"), data: "cmd:help" },
+          ],
+        }
+      : text(
+          n.note
+            ? `${c.t("notice.access_rejected")}\n${c.t("notice.appeal_note", { note: n.note })}`
+            : c.t("notice.access_rejected"),
+        ),
   appeal_decided: (n, c) => {
     const main = c.t(n.approved ? "notice.appeal_approved" : "notice.appeal_rejected");
     return text(n.note ? `${main}\n${c.t("notice.appeal_note", { note: n.note })}` : main);
@@ -113,20 +133,31 @@ const renderers: Renderers = {
   unanswered_alert: (n, c) =>
     text(c.t("notice.unanswered_alert", { title: n.title, duration: formatDuration(n.minutes, c.t) })),
   relay: (n, c) => text(c.t("notice.relay", { text: n.text })),
-  reminder_due: (n, c) =>
-    text(
-      c.t("notice.reminder_due", {
-        customer: n.customerName ? ` — ${n.customerName}` : "",
-        message: n.message || n.type.replaceAll("_", " "),
-      }),
-    ),
+  reminder_due: (n, c) => ({
+    text: c.t("notice.reminder_due", {
+      customer: n.customerName ? ` — ${n.customerName}` : "",
+      message: n.message || c.t(`reminder_type.${n.type}`, { defaultValue: n.type.replaceAll("_", " ") }),
+    }),
+    buttons: [
+      { label: c.t("nudge.done_button"), data: `${DONE_PREFIX}${n.reminderId}` },
+      { label: c.t("nudge.snooze_button"), data: `${SNOOZE_PREFIX}${n.reminderId}` },
+      ...(n.customerId ? [{ label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` }] : []),
+    ],
+  }),
   tech_upsell: (n, c) => text(c.t("notice.tech_upsell", { technician: n.technicianName, address: n.address })),
   blast: (n, c) => text(c.t("notice.blast", { text: n.text })),
   call_reminder: (n, c) =>
     text(
       c.t("notice.call_reminder", { customer: n.customerName, phone: n.phone ? ` (${n.phone})` : "", text: n.text }),
     ),
-  high_interest: (n, c) => text(c.t("notice.high_interest", { customer: n.customerName, clicks: n.clicks })),
+  high_interest: (n, c) => ({
+    text: c.t("notice.high_interest", { customer: n.customerName, clicks: n.clicks }),
+    buttons: [
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+      { label: c.t("nudge.call_button"), data: `${ACT_PREFIX}call:${n.customerId}` },
+      { label: c.t("nudge.stage_button"), data: `${ACT_PREFIX}stage:${n.customerId}` },
+    ],
+  }),
   conversion_celebration: (n, c) =>
     text(
       n.revenue

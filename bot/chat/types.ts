@@ -45,7 +45,9 @@ export type CustomerAction =
   | { do: "log"; type: InteractionKind; content: string }
   | { do: "remind"; at: string; note: string }
   | { do: "stage" }
-  | { do: "nurture"; op: NurtureOp };
+  | { do: "nurture"; op: NurtureOp }
+  /** Send the customer these words (`/msg NAME text`). */
+  | { do: "message"; text: string };
 
 /** What the chat app waits for next from this person (kept in its latest reply's payload). */
 export type Awaiting =
@@ -53,7 +55,11 @@ export type Awaiting =
   | { type: "pick_window"; text: string; until: string }
   /** Which deal or sequence `/won` (value: the amount, "9000.00") or `/lost` (value: the reason) is for. */
   | { type: "pick_outcome"; outcome: "won" | "lost"; value: string; until: string }
-  | { type: "pick_customer"; action: CustomerAction; until: string };
+  | { type: "pick_customer"; action: CustomerAction; until: string }
+  /** The next text goes to this customer (the "Reply" button under their message). */
+  | { type: "reply_customer"; customerId: string; until: string }
+  /** The next text is the argument of this command (a menu button asked for it: a name, an amount…). */
+  | { type: "command_args"; command: string; until: string };
 
 /** What an answer is about, so a reply to it ("/won 9000") knows what is meant. */
 export interface About {

@@ -2,17 +2,15 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { resolveApiKey } from "../../core/accounts/api-key.service.js";
-import { bindIdentity } from "../../core/accounts/link.service.js";
 import type { CoreDeps } from "../../core/context.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import type { ChatApp } from "../chat/app.js";
-import { audienceOf, renderForAudience } from "../chat/outbound.js";
+import { sandboxSessions } from "./session.js";
 
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 const session = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1–100 letters, digits, dots, dashes, colons or underscores");
-const PAGE = 200;
 
 const postBody = z
   .object({
@@ -56,68 +54,17 @@ export function sandboxRoutes(deps: CoreDeps, chat: ChatApp): FastifyPluginAsync
       if (scope?.kind !== "admin") return error(reply, 401, "UNAUTHORIZED", "the sandbox needs an admin API key here");
     });
 
-    /** The session's messages from position `after` on, in the reader's language. */
-    async function messagesOf(sessionId: string, after: number) {
-      const where = { channel: "sandbox" as const, to_address: sessionId };
-      const rows = await deps.prisma.outboundMessage.findMany({
-        where,
-        orderBy: [{ created_at: "asc" }, { id: "asc" }],
-        skip: after,
-        take: PAGE,
-      });
-      const audience = await audienceOf(deps, "sandbox", sessionId);
-      const now = deps.clock.now();
-      const messages = rows.map((row, i) => {
-        const { body, buttons } = renderForAudience(row, audience, now);
-        const payload = (row.payload ?? {}) as { edit?: boolean; ref_outbox_id?: string };
-        return {
-          seq: after + i,
-          id: row.id,
-          kind: row.kind,
-          text: body,
-          buttons,
-          edit_of: payload.edit ? (payload.ref_outbox_id ?? null) : null,
-          lead_id: row.lead_id,
-          status: row.status,
-          created_at: row.created_at.toISOString(),
-        };
-      });
-      return { messages, next: after + messages.length };
-    }
+    const sessions = sandboxSessions(deps, chat);
 
     app.post(
       "/messages",
       { schema: { tags: ["sandbox"], summary: "Send a message to the chat app as someone", body: postBody } },
       async (req, reply) => {
         const b = req.body;
-        const [role, personId] = b.as.split(":") as [string, string | undefined];
-        if (role !== "new" && personId) {
-          const bound = await bindIdentity(deps, {
-            channel: "sandbox",
-            address: b.session,
-            ...(role === "customer" ? { customerId: personId } : { userId: personId }),
-          });
-          if (!bound.ok) return error(reply, ERROR_CODES[bound.code], bound.code, bound.message);
-        }
-        const before = await deps.prisma.outboundMessage.count({
-          where: { channel: "sandbox", to_address: b.session },
-        });
-        const outcome = await chat.handle({
-          channel: "sandbox",
-          externalId: b.id ?? `web-${deps.ids.token(12)}`,
-          address: b.session,
-          displayName: b.name,
-          language: b.language,
-          text: b.text,
-          choice: b.choice,
-          replyTo: b.reply_to,
-        });
-        const page = await messagesOf(b.session, before);
-        return reply.code(outcome.status === "duplicate" ? 200 : 201).send({
-          inbound_id: outcome.inboundId,
-          status: outcome.status,
-          ...page,
-        });
+        const res = await sessions.send({ ...b, replyTo: b.reply_to });
+        if (!res.ok) return error(reply, ERROR_CODES[res.code], res.code, res.message);
+        const { inboundId, status, ...page } = res.value;
+        return reply.code(status === "duplicate" ? 200 : 201).send({ inbound_id: inboundId, status, ...page });
       },
     );
 
@@ -130,7 +77,7 @@ export function sandboxRoutes(deps: CoreDeps, chat: ChatApp): FastifyPluginAsync
           querystring: z.object({ session, after: z.coerce.number().int().min(0).max(1_000_000).default(0) }),
         },
       },
-      async (req) => messagesOf(req.query.session, req.query.after),
+      async (req) => sessions.messagesOf(req.query.session, req.query.after),
     );
   };
 }

@@ -63,6 +63,9 @@ const schema = z
     OPENAI_MODEL: z.string().default("gpt-4o-mini"),
     SMTP_URL: url(["smtp:", "smtps:"], "SMTP_URL must look like smtp://user:pass@host:587"),
     SMTP_FROM: z.string().default("LeadRelay <no-reply@leadrelay.local>"),
+    UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+      message: "UNSUBSCRIBE_SECRET must be at least 32 characters",
+    }),
     TWILIO_ACCOUNT_SID: optionalString,
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_FROM_NUMBER: optionalString,
@@ -118,6 +121,13 @@ const schema = z
         message: "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set",
       });
     }
+    if (c.SMTP_URL && !c.UNSUBSCRIBE_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["UNSUBSCRIBE_SECRET"],
+        message: "UNSUBSCRIBE_SECRET is required when SMTP_URL is set (it signs the unsubscribe links of e-mails)",
+      });
+    }
     if (c.WINDOW_WARNING >= c.RESPONSE_WINDOW) {
       ctx.addIssue({
         code: "custom",
@@ -142,7 +152,7 @@ export interface Config {
   telegram: { token?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
   whatsappEnabled: boolean;
   openai: { apiKey?: string; baseUrl?: string; model: string };
-  smtp: { url?: string; from: string };
+  smtp: { url?: string; from: string; unsubscribeSecret?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; apiBase?: string };
   admin: { email?: string; password?: string };
   sessionSecret?: string;
@@ -198,7 +208,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     whatsappEnabled: c.WHATSAPP_ENABLED,
     openai: { apiKey: c.OPENAI_API_KEY, baseUrl: c.OPENAI_BASE_URL, model: c.OPENAI_MODEL },
-    smtp: { url: c.SMTP_URL, from: c.SMTP_FROM },
+    smtp: { url: c.SMTP_URL, from: c.SMTP_FROM, unsubscribeSecret: c.UNSUBSCRIBE_SECRET },
     twilio: {
       accountSid: c.TWILIO_ACCOUNT_SID,
       authToken: c.TWILIO_AUTH_TOKEN,

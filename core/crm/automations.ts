@@ -6,12 +6,13 @@
  * rule: UNSUBSCRIBED always opts the customer out and nothing else fires for them again.
  */
 import { z } from "zod";
-import type {
-  AutomationRule,
-  CanonicalStatus,
-  CustomerStatus,
-  EventName,
-  ReminderType,
+import {
+  type AutomationRule,
+  type CanonicalStatus,
+  type CustomerStatus,
+  type EventName,
+  Prisma,
+  type ReminderType,
 } from "../../prisma/generated/client.js";
 import type { CoreLog } from "../context.js";
 import type { Db } from "../db.js";
@@ -142,17 +143,50 @@ export function effectiveRules(
   return [...byName.values()];
 }
 
-/** Load the owner's and the platform's rule rows for a trigger and resolve them. */
+/**
+ * The platform's and one owner's rule rows for a trigger, as one JSON text column `rules`
+ * (platform rows first, then by age): a sub-select the event path folds into its first read.
+ */
+export function ruleRowsSql(ownerId: string, trigger: AutomationTrigger): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(json_agg(json_build_object('owner_id', r.owner_id, 'name', r.name,
+      'trigger', r.trigger, 'conditions', r.conditions, 'actions', r.actions, 'is_active', r.is_active)
+      ORDER BY r.owner_id NULLS FIRST, r.created_at, r.name), '[]')::text
+    FROM automation_rules r WHERE r.trigger = ${trigger} AND (r.owner_id IS NULL OR r.owner_id = ${ownerId}::uuid))`;
+}
+
+/** Resolved rules by trigger and the exact text of their rows; bounded, cleared when full. */
+const resolved = new Map<string, readonly AutomationRuleSpec[]>();
+const RESOLVED_MAX = 1_000;
+
+/**
+ * effectiveRules over the rows read by ruleRowsSql, cached by the rows' text. The rows are read
+ * with every event (inside the statement that reads the customer, so no extra round trip), and
+ * the parse and validation run only when they differ from the last time: an edit of a rule, by
+ * this process or any other, is in force from the next event, with nothing to invalidate.
+ */
+export function rulesFromRows(
+  trigger: AutomationTrigger,
+  rowsJson: string,
+  log?: CoreLog,
+): readonly AutomationRuleSpec[] {
+  const key = `${trigger}\0${rowsJson}`;
+  const hit = resolved.get(key);
+  if (hit) return hit;
+  const rules = effectiveRules(trigger, JSON.parse(rowsJson) as Parameters<typeof effectiveRules>[1], log);
+  if (resolved.size >= RESOLVED_MAX) resolved.clear();
+  resolved.set(key, rules);
+  return rules;
+}
+
+/** Load the owner's and the platform's rule rows for a trigger and resolve them (cached, see rulesFromRows). */
 export async function rulesFor(
   db: Db,
   ownerId: string,
   trigger: AutomationTrigger,
   log?: CoreLog,
-): Promise<AutomationRuleSpec[]> {
-  const rows = await db.automationRule.findMany({
-    where: { trigger, OR: [{ owner_id: null }, { owner_id: ownerId }] },
-  });
-  return effectiveRules(trigger, rows, log);
+): Promise<readonly AutomationRuleSpec[]> {
+  const [row] = await db.$queryRaw<Array<{ rules: string }>>`SELECT ${ruleRowsSql(ownerId, trigger)} AS rules`;
+  return rulesFromRows(trigger, row?.rules ?? "[]", log);
 }
 
 /** What a set of rules will do for one customer; computed purely, then applied by the caller. */

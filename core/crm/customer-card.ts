@@ -1,7 +1,7 @@
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
-import { ok, type Result } from "../errors.js";
+import { ok } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { nextBestActions } from "../nba/rules.js";
 import { daysSince } from "./customer-query.js";
@@ -21,7 +21,7 @@ const person = { select: { id: true, name: true } } as const;
  * and on their jobs), appliances, reviews, technician ratings, referrals, the preferred
  * technician, counts of everything, and the rule-based next best actions.
  */
-export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<unknown>> {
+export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: string) {
   if (!isUuid(id)) return notFound("customer");
   const now = deps.clock.now();
   const c = await deps.prisma.customer.findFirst({

@@ -1,5 +1,5 @@
 import type { CoreDeps } from "../context.js";
-import { notifyReminder, nudgeInactiveCustomer } from "./reminder.service.js";
+import { notifyReminder, notifyReminders, nudgeInactiveCustomer } from "./reminder.service.js";
 import { INACTIVITY_AFTER_MS } from "./reminder-rules.js";
 import { crmWakeKey, parseCrmWakeKey } from "./wakeups.js";
 
@@ -14,6 +14,24 @@ export async function handleCrmWakeup(deps: CoreDeps, key: string): Promise<bool
   if (k.kind === "reminder") await notifyReminder(deps, k.id);
   else await nudgeInactiveCustomer(deps, k.id);
   return true;
+}
+
+/**
+ * Handle many CRM wake-ups: the reminders' together (notifyReminders, one transaction per
+ * `batch`), the rest one by one. Same effect as handleCrmWakeup on each key. Returns the keys
+ * that are not the CRM's, for the caller to route elsewhere.
+ */
+export async function handleCrmWakeups(deps: CoreDeps, keys: readonly string[], batch = 200): Promise<string[]> {
+  const reminders: string[] = [];
+  const others: string[] = [];
+  for (const key of keys) {
+    const k = parseCrmWakeKey(key);
+    if (!k) others.push(key);
+    else if (k.kind === "reminder") reminders.push(k.id);
+    else await nudgeInactiveCustomer(deps, k.id);
+  }
+  for (let i = 0; i < reminders.length; i += batch) await notifyReminders(deps, reminders.slice(i, i + batch));
+  return others;
 }
 
 /**
@@ -53,6 +71,6 @@ export async function dueCrmKeys(deps: CoreDeps, now: Date, limit = 500): Promis
  */
 export async function reconcileCrm(deps: CoreDeps): Promise<{ handled: number }> {
   const keys = await dueCrmKeys(deps, deps.clock.now());
-  for (const key of keys) await handleCrmWakeup(deps, key);
+  await handleCrmWakeups(deps, keys);
   return { handled: keys.length };
 }

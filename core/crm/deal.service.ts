@@ -192,7 +192,7 @@ async function followStage(deps: CoreDeps, c: TxCtx, customerId: string, stage: 
  * (customer name, value, days in stage and its urgency colour), the deal count, the sum of
  * `value_usd` and the probability-weighted sum. Sums are exact, in cents.
  */
-export async function pipelineBoard(deps: CoreDeps, scope: ApiScope, pipelineId: string): Promise<Result<unknown>> {
+export async function pipelineBoard(deps: CoreDeps, scope: ApiScope, pipelineId: string) {
   const pipeline = await visiblePipeline(deps.prisma, scope, pipelineId);
   if (!pipeline) return notFound("pipeline");
   const now = deps.clock.now();

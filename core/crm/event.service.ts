@@ -10,48 +10,32 @@ import { validate } from "../validation.js";
 import { applyAutomationPlan, optOutCustomer } from "./automation-runner.js";
 import { planAutomations, rulesFor } from "./automations.js";
 import { payloadHash } from "./canonical-json.js";
-import { type CustomerRef, type EventEnvelope, eventEnvelopeSchema, MAX_FUTURE_SKEW_MS } from "./event-envelope.js";
+import { resolveEventCustomer } from "./customer-from-event.js";
+import { type EventEnvelope, eventEnvelopeSchema, MAX_FUTURE_SKEW_MS } from "./event-envelope.js";
+import { recordForKnownCustomer, rememberCustomer } from "./event-fast-path.js";
+import { eventRow, presentEvent, type RecordedEvent, replay, storedEvent } from "./event-row.js";
+import { isUniqueViolation } from "./event-write.js";
 import { lockCustomer, notFound, ownedCustomer, resolveOwner } from "./owned.js";
-import { inactiveAt } from "./reminder-rules.js";
-import { crmWakeKey } from "./wakeups.js";
 
-/** An event as the API shows it (the idempotency fingerprint stays internal). */
-export type PresentedEvent = Omit<EventLog, "payload_hash">;
-
-/** An event row as the API answers it: everything but the internal payload hash. */
-export function presentEvent(row: EventLog): PresentedEvent {
-  const { payload_hash: _h, ...rest } = row;
-  return rest;
-}
-
-/** Same id + same payload: the stored original. Same id + another payload: IDEMPOTENCY_CONFLICT. */
-function replay(row: EventLog, hash: string): Result<{ event: PresentedEvent; replayed: boolean }> {
-  if (row.payload_hash !== hash) {
-    return fail("IDEMPOTENCY_CONFLICT", `event_id "${row.event_id}" was already used with a different payload`, {
-      event_id: row.event_id,
-    });
-  }
-  return ok({ event: presentEvent(row), replayed: true });
-}
-
-const isUniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === "P2002";
+export { type PresentedEvent, presentEvent } from "./event-row.js";
 
 /**
  * Record one seed-003 event and run what it triggers, exactly once per `event_id` (the Stripe
  * way): the first delivery stores the event with its result; a redelivery with the same payload
  * gets that stored original back (`replayed`), one with a different payload gets
  * IDEMPOTENCY_CONFLICT. The fingerprint includes the owner, so another owner's id never returns
- * their data. Two deliveries racing each other are settled by the unique index: the loser's
- * transaction rolls back whole and it answers the winner's row. `createCustomer` (default true)
- * makes a lead for an unknown person named in `customer`; `hash` replaces the fingerprint when
- * the caller defaulted fields (a webhook without event_id or timestamp).
+ * their data. Two deliveries racing each other are settled by the unique index: the loser writes
+ * nothing and answers the winner's row. `createCustomer` (default true) makes a lead for an
+ * unknown person named in `customer`; `hash` replaces the fingerprint when the caller defaulted
+ * fields (a webhook without event_id or timestamp). An event about a known customer takes two
+ * statements (event-write.ts); the rest runs in one transaction.
  */
 export async function recordEvent(
   deps: CoreDeps,
   scope: ApiScope,
   input: unknown,
   opts: { createCustomer?: boolean; hash?: string } = {},
-): Promise<Result<{ event: PresentedEvent; replayed: boolean }>> {
+): Promise<RecordedEvent> {
   const v = validate(eventEnvelopeSchema, input);
   if (!v.ok) return v;
   const env = v.value;
@@ -62,14 +46,18 @@ export async function recordEvent(
   const owner = await eventOwner(deps.prisma, scope, env);
   if (!owner.ok) return owner;
   const hash = opts.hash ?? payloadHash({ ...env, owner_id: owner.value });
-  const existing = await deps.prisma.eventLog.findUnique({ where: { event_id: env.event_id } });
+  const fast = await recordForKnownCustomer(deps, env, owner.value, hash, opts.createCustomer ?? true);
+  if (fast) return fast;
+  const existing = await storedEvent(deps.prisma, env.event_id);
   if (existing) return replay(existing, hash);
   try {
     const r = await transact(deps, (c) => processEvent(deps, c, env, owner.value, hash, opts.createCustomer ?? true));
-    return r.ok ? ok({ event: presentEvent(r.value), replayed: false }) : r;
+    if (!r.ok) return r;
+    if (r.value.customer) rememberCustomer(r.value.customer);
+    return ok({ event: presentEvent(r.value.row), replayed: false });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const winner = await deps.prisma.eventLog.findUnique({ where: { event_id: env.event_id } });
+    const winner = await storedEvent(deps.prisma, env.event_id);
     if (!winner) throw err;
     return replay(winner, hash);
   }
@@ -92,7 +80,7 @@ async function processEvent(
   ownerId: string,
   hash: string,
   mayCreate: boolean,
-): Promise<Result<EventLog>> {
+): Promise<Result<{ row: EventLog; customer: Customer | null }>> {
   const timestamp = new Date(env.timestamp);
   // An event is activity at its own time, but never later than now.
   const at = timestamp.getTime() > c.now.getTime() ? c.now : timestamp;
@@ -102,14 +90,11 @@ async function processEvent(
     customer = await lockCustomer(c.tx, env.customer_id, ownerId);
     if (!customer) return notFound("customer");
   } else if (env.customer) {
-    const found = await findByRef(c.tx, ownerId, env.customer, env.source);
-    customer = found && (await lockCustomer(c.tx, found.id));
-    if (!customer && mayCreate && env.event_name !== "UNSUBSCRIBED" && hasContact(env.customer)) {
-      customer = await createFromRef(c, ownerId, env, at);
-      created = true;
-    }
+    ({ customer, created } = await resolveEventCustomer(c, ownerId, env, at, mayCreate));
   }
   let result: Record<string, unknown> = { customer_id: customer?.id ?? null, customer_created: created };
+  // The customer's state after the automations ran (not set when none could run).
+  let after: Customer | null = null;
   if (!customer) result.skipped = "no_customer";
   else if (env.event_name === "UNSUBSCRIBED") {
     const { remindersClosed } = await optOutCustomer(c, customer, at);
@@ -127,7 +112,7 @@ async function processEvent(
       },
       timestamp,
     );
-    const { outcome } = await applyAutomationPlan(c, customer, plan, {
+    const applied = await applyAutomationPlan(c, customer, plan, {
       dedupePrefix: `evt:${env.event_id}`,
       // A customer this event just created has its activity at `at` already: no second write.
       activityAt: created && !plan.moveTo && !plan.nextAction ? null : at,
@@ -135,69 +120,23 @@ async function processEvent(
       source: env.source ?? "manual",
       cause: env.event_id,
     });
-    result = { ...result, ...outcome };
+    result = { ...result, ...applied.outcome };
+    after = applied.customer;
   }
-  const json = (v: Record<string, unknown> | undefined) => v as Prisma.InputJsonValue | undefined;
-  const row = await c.tx.eventLog.create({
+  const row = eventRow(env, ownerId, hash, result);
+  const json = (v: unknown) => v as Prisma.InputJsonValue | undefined;
+  const stored = await c.tx.eventLog.create({
     data: {
-      event_id: env.event_id,
-      event_name: env.event_name,
+      ...row,
       customer_id: customer?.id ?? null,
-      owner_id: ownerId,
-      user_id: env.user_id ?? null,
-      account_id: env.account_id ?? null,
-      source: env.source ?? null,
-      timestamp,
-      properties: json(env.properties),
-      utm: json(env.utm),
-      consent: json(env.consent),
-      payload_hash: hash,
+      properties: json(row.properties),
+      utm: json(row.utm),
+      consent: json(row.consent),
       result: result as Prisma.InputJsonValue,
       created_at: c.now,
     },
   });
-  return ok(row);
-}
-
-const hasContact = (ref: CustomerRef) => Boolean(ref.email || ref.phone || ref.handle);
-
-/** The owner's customer with this e-mail, phone or handle on the event's source, oldest first. */
-async function findByRef(db: Db, ownerId: string, ref: CustomerRef, source: string | undefined) {
-  const or: Prisma.CustomerWhereInput[] = [];
-  if (ref.email) or.push({ email: ref.email });
-  if (ref.phone) or.push({ phone: ref.phone });
-  if (ref.handle) or.push({ handles: { path: [source ?? "handle"], equals: ref.handle } });
-  if (or.length === 0) return null;
-  return db.customer.findFirst({ where: { owner_id: ownerId, OR: or }, orderBy: { created_at: "asc" } });
-}
-
-/** A new lead from an event's customer reference: status lead, canonical lead, the event's source. */
-async function createFromRef(c: TxCtx, ownerId: string, env: EventEnvelope, at: Date): Promise<Customer> {
-  const ref = env.customer as CustomerRef;
-  const customer = await c.tx.customer.create({
-    data: {
-      owner_id: ownerId,
-      name: ref.name ?? ref.handle ?? ref.email ?? ref.phone ?? "Unknown",
-      email: ref.email ?? null,
-      phone: ref.phone ?? null,
-      status: "lead",
-      pipeline_status: "lead",
-      lead_source: env.source ?? null,
-      handles: ref.handle ? { [env.source ?? "handle"]: ref.handle } : undefined,
-      utm_json: env.utm as Prisma.InputJsonValue | undefined,
-      consent_json: env.consent as Prisma.InputJsonValue | undefined,
-      stage_entered_at: at,
-      last_activity_at: at,
-      created_at: c.now,
-      updated_at: c.now,
-    },
-  });
-  const identities: Prisma.ChannelIdentityCreateManyInput[] = [];
-  if (customer.phone) identities.push({ channel: "sms", address: customer.phone, customer_id: customer.id });
-  if (customer.email) identities.push({ channel: "email", address: customer.email, customer_id: customer.id });
-  if (identities.length > 0) await c.tx.channelIdentity.createMany({ data: identities, skipDuplicates: true });
-  c.wake(crmWakeKey("inactive", customer.id), inactiveAt(at));
-  return customer;
+  return ok({ row: stored, customer: after });
 }
 
 /** Filters for listing events. */

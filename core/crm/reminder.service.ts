@@ -5,7 +5,7 @@ import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
-import { notifyUser } from "../messaging/outbox.js";
+import { notifyUsers } from "../messaging/outbox.js";
 import { transact } from "../service.js";
 import { validate } from "../validation.js";
 import { applyAutomationPlan } from "./automation-runner.js";
@@ -104,44 +104,86 @@ export async function completeReminder(deps: CoreDeps, scope: ApiScope, id: stri
   });
 }
 
+/** The longest a chat "Snooze" may push a reminder (a week). */
+export const MAX_SNOOZE_MS = 7 * 86_400_000;
+
+/**
+ * Snooze a reminder: it falls due again `ms` from now and is told again then (once). A
+ * completed reminder is not snoozed (CONFLICT); someone else's is NOT_FOUND.
+ */
+export async function snoozeReminder(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  ms: number,
+): Promise<Result<Reminder>> {
+  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_SNOOZE_MS) {
+    return fail("VALIDATION_FAILED", "snooze for a minute up to a week", [{ field: "ms" }]);
+  }
+  return transact(deps, async (c) => {
+    const r = isUuid(id) ? await c.tx.reminder.findFirst({ where: { id, ...ownedBy(scope) } }) : null;
+    if (!r) return notFound("reminder");
+    if (r.completed) return fail("CONFLICT", "this reminder is already done");
+    const at = new Date(c.now.getTime() + ms);
+    const updated = await c.tx.reminder.update({ where: { id: r.id }, data: { scheduled_for: at, notified_at: null } });
+    c.wake(crmWakeKey("reminder", r.id), at);
+    return ok(updated);
+  });
+}
+
 /**
  * Wake-up handler of `reminder:<id>`: tell the owner in chat, once. The conditional update on
  * `notified_at` makes a doubled or late wake-up harmless; a completed reminder stays silent;
  * an early one is re-armed for its time.
  */
 export async function notifyReminder(deps: CoreDeps, id: string): Promise<boolean> {
-  if (!isUuid(id)) return false;
+  return (await notifyReminders(deps, [id])) === 1;
+}
+
+/**
+ * notifyReminder for many reminders at once (a reconciler sweep, or wake-ups falling due at the
+ * same moment): one transaction claims every due one with one conditional update and queues
+ * their notices with one insert, instead of a transaction each. Returns how many were notified.
+ */
+export async function notifyReminders(deps: CoreDeps, ids: readonly string[]): Promise<number> {
+  const valid = [...new Set(ids.filter(isUuid))];
+  if (valid.length === 0) return 0;
   const r = await transact(deps, async (c) => {
-    const claimed = await c.tx.reminder.updateMany({
-      where: { id, completed: false, notified_at: null, scheduled_for: { lte: c.now } },
+    const claimed = await c.tx.reminder.updateManyAndReturn({
+      where: { id: { in: valid }, completed: false, notified_at: null, scheduled_for: { lte: c.now } },
       data: { notified_at: c.now },
-    });
-    const reminder = await c.tx.reminder.findUnique({
-      where: { id },
       include: { customer: { select: { id: true, name: true } } },
     });
-    if (!reminder) return ok(false);
-    if (claimed.count === 0) {
-      if (!reminder.completed && !reminder.notified_at) c.wake(crmWakeKey("reminder", id), reminder.scheduled_for);
-      return ok(false);
+    if (claimed.length < valid.length) {
+      // Woken early (or already done): re-arm the open ones for their own time.
+      const done = new Set(claimed.map((x) => x.id));
+      const early = await c.tx.reminder.findMany({
+        where: { id: { in: valid.filter((id) => !done.has(id)) }, completed: false, notified_at: null },
+        select: { id: true, scheduled_for: true },
+      });
+      for (const e of early) c.wake(crmWakeKey("reminder", e.id), e.scheduled_for);
     }
-    await notifyUser(c.tx, {
-      userId: reminder.owner_id,
-      now: c.now,
-      dedupeKey: `reminder:${reminder.id}`,
-      notice: {
-        kind: "reminder_due",
-        reminderId: reminder.id,
-        customerId: reminder.customer?.id ?? null,
-        customerName: reminder.customer?.name ?? null,
-        type: reminder.type,
-        message: reminder.message,
-        scheduledFor: reminder.scheduled_for.toISOString(),
-      },
-    });
-    return ok(true);
+    await notifyUsers(
+      c.tx,
+      claimed.map((reminder) => ({
+        userId: reminder.owner_id,
+        // Once per due time: a snoozed reminder is told again at its new time.
+        dedupeKey: `reminder:${reminder.id}:${reminder.scheduled_for.getTime()}`,
+        notice: {
+          kind: "reminder_due" as const,
+          reminderId: reminder.id,
+          customerId: reminder.customer?.id ?? null,
+          customerName: reminder.customer?.name ?? null,
+          type: reminder.type,
+          message: reminder.message,
+          scheduledFor: reminder.scheduled_for.toISOString(),
+        },
+      })),
+      c.now,
+    );
+    return ok(claimed.length);
   });
-  return r.ok && r.value;
+  return r.ok ? r.value : 0;
 }
 
 /**

@@ -4,6 +4,7 @@
  * revenue per week. Aggregated in SQL; a contractor scope sees its own bids and leads only.
  */
 import { type LeadStatus, Prisma } from "../../prisma/generated/client.js";
+import { LeadStatus as LeadStatusEnum } from "../../prisma/generated/enums.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
@@ -14,17 +15,7 @@ import { int, ownerSql } from "./kpi-scope.js";
 import { localDate, weekStarts } from "./kpi-time.js";
 
 /** Every lead status, so a status with no leads still shows as 0. */
-export const LEAD_STATUSES: readonly LeadStatus[] = [
-  "CREATED",
-  "ACTIVE",
-  "BIDDING_CLOSED",
-  "PENDING_RESPONSE_1",
-  "PENDING_RESPONSE_2",
-  "PENDING_RESPONSE_3",
-  "CONTACTED",
-  "EXPIRED",
-  "ARCHIVED",
-];
+export const LEAD_STATUSES = Object.values(LeadStatusEnum) as readonly LeadStatus[];
 
 /** Median and 90th percentile of a duration in minutes, over `count` cases. */
 export interface MinutesStats {
@@ -50,6 +41,15 @@ export interface MarketplaceKpis {
   leads_by_status: Record<LeadStatus, number>;
   /** Revenue a person entered on conversions, per ISO week (Monday, local), oldest first. */
   revenue_per_week: Array<{ week_start: string; revenue_usd: number; conversions: number }>;
+  /** First-response minutes counted into buckets; only when asked for (`responseBuckets`). */
+  first_response_histogram?: MinutesBucket[];
+}
+
+/** [from, to) minutes of a histogram bucket (to null: and longer) and how many fell in it. */
+export interface MinutesBucket {
+  from: number;
+  to: number | null;
+  count: number;
 }
 
 /**
@@ -57,7 +57,8 @@ export interface MarketplaceKpis {
  * `responded_at` (which any reply sets, an auto-reply included); first-response time looks for
  * the first `messages` row from the contractor on that lead with `is_automated = false`, sent
  * after the window opened. Revenue per lead is its `paid` conversion's amount, else its
- * `booked` one's, never both.
+ * `booked` one's, never both. `responseBuckets` (ascending upper bounds in minutes) adds the
+ * first-response histogram, counted in the same statement.
  */
 export async function marketplaceKpis(
   db: Db,
@@ -65,27 +66,37 @@ export async function marketplaceKpis(
   now: Date,
   tz: string,
   weeks = 12,
+  responseBuckets?: readonly number[],
 ): Promise<MarketplaceKpis> {
   const bidOwner = ownerSql(scope, Prisma.sql`b.contractor_id`);
   const owner = ownedBy(scope).owner_id;
   const starts = weekStarts(now, tz, weeks);
   const first = starts[0] ?? now;
   const minutes = Prisma.sql`(extract(epoch FROM (b.responded_at - b.response_window_starts_at)) / 60)::float8`;
+  // Histogram buckets ride along in the first-response query (one pass over bids × messages).
+  const edges = responseBuckets ?? [];
+  const bucketCols = responseBuckets
+    ? Prisma.sql`, ${Prisma.join(
+        [0, ...edges].map(
+          (_, i) =>
+            Prisma.sql`count(*) FILTER (WHERE width_bucket(f.minutes, ${edges}::float8[]) = ${i})::int AS ${Prisma.raw(`b${i}`)}`,
+        ),
+      )}`
+    : Prisma.empty;
 
   const [bids, firstResponse, statuses, revenue] = await Promise.all([
     db.$queryRaw<Array<Record<string, unknown>>>`
       SELECT
         count(*)::int AS won,
         count(*) FILTER (WHERE b.responded_at IS NOT NULL)::int AS contacted,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL) AS median,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL) AS p90,
+        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL)
+          AS pct,
         COALESCE(sum(b.final_bid_amount) FILTER (WHERE b.responded_at IS NOT NULL), 0)::text AS spent
       FROM bids b
       WHERE b.response_window_starts_at IS NOT NULL AND b.response_window_starts_at <= ${now} ${bidOwner}`,
     db.$queryRaw<Array<Record<string, unknown>>>`
       SELECT count(*)::int AS count,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.minutes) AS median,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY f.minutes) AS p90
+        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.minutes) AS pct ${bucketCols}
       FROM (
         SELECT (extract(epoch FROM (min(m.sent_at) - b.response_window_starts_at)) / 60)::float8 AS minutes
         FROM bids b
@@ -93,7 +104,9 @@ export async function marketplaceKpis(
         WHERE b.response_window_starts_at IS NOT NULL AND b.response_window_starts_at <= ${now} ${bidOwner}
           AND m.direction = 'outbound' AND NOT m.is_automated
           AND m.sent_at >= b.response_window_starts_at AND m.sent_at <= ${now}
-        GROUP BY b.id, b.response_window_starts_at
+        -- One bid per (lead, contractor) (idx_bids_lead_contractor): grouping by the pair lets the
+        -- plan read only idx_bids_window_opened, not the bids table.
+        GROUP BY b.lead_id, b.contractor_id, b.response_window_starts_at
       ) f`,
     db.$queryRaw<Array<{ status: LeadStatus; n: number }>>`
       SELECT l.status::text AS status, count(*)::int AS n
@@ -105,21 +118,24 @@ export async function marketplaceKpis(
       }
       GROUP BY l.status`,
     db.$queryRaw<Array<{ week: string; revenue: string; n: number }>>`
-      SELECT to_char(date_trunc('week', x.converted_at AT TIME ZONE ${tz}), 'YYYY-MM-DD') AS week,
-        sum(x.revenue_usd)::text AS revenue, count(*)::int AS n
-      FROM (
-        SELECT DISTINCT ON (c.lead_id) c.lead_id, c.converted_at, c.revenue_usd
-        FROM conversions c
-        WHERE c.revenue_usd IS NOT NULL AND c.conversion_type IN ('booked', 'paid')
-          ${ownerSql(scope, Prisma.sql`c.contractor_id`)}
-        ORDER BY c.lead_id, (c.conversion_type = 'paid') DESC
-      ) x
-      WHERE x.converted_at >= ${first} AND x.converted_at <= ${now}
+      SELECT to_char(date_trunc('week', c.converted_at AT TIME ZONE ${tz}), 'YYYY-MM-DD') AS week,
+        sum(c.revenue_usd)::text AS revenue, count(*)::int AS n
+      FROM conversions c
+      WHERE c.converted_at >= ${first} AND c.converted_at <= ${now}
+        AND c.revenue_usd IS NOT NULL AND c.conversion_type IN ('booked', 'paid')
+        ${ownerSql(scope, Prisma.sql`c.contractor_id`)}
+        -- A lead's booked amount counts only when it has no paid one ((lead, type) is unique).
+        AND (c.conversion_type = 'paid' OR NOT EXISTS (
+          SELECT 1 FROM conversions p
+          WHERE p.lead_id = c.lead_id AND p.conversion_type = 'paid' AND p.revenue_usd IS NOT NULL
+            ${ownerSql(scope, Prisma.sql`p.contractor_id`)}))
       GROUP BY 1`,
   ]);
 
   const b = bids[0] ?? {};
   const f = firstResponse[0] ?? {};
+  // Median and p90 come from one sort: percentile_cont(ARRAY[0.5, 0.9]), null when nothing counted.
+  const pct = (row: Record<string, unknown>) => (Array.isArray(row.pct) ? (row.pct as unknown[]) : []);
   const num = (v: unknown) => (v === null || v === undefined ? null : round1(Number(v)));
   const won = int(b.won);
   const contacted = int(b.contacted);
@@ -131,8 +147,8 @@ export async function marketplaceKpis(
     won,
     contacted,
     contact_rate: contactRate(contacted, won),
-    time_to_contact_minutes: { median: num(b.median), p90: num(b.p90), count: contacted },
-    first_response_minutes: { median: num(f.median), p90: num(f.p90), count: int(f.count) },
+    time_to_contact_minutes: { median: num(pct(b)[0]), p90: num(pct(b)[1]), count: contacted },
+    first_response_minutes: { median: num(pct(f)[0]), p90: num(pct(f)[1]), count: int(f.count) },
     spent_usd: usd(toCents(String(b.spent ?? "0"))),
     leads_by_status: byStatus,
     revenue_per_week: starts.map((start) => {
@@ -140,5 +156,14 @@ export async function marketplaceKpis(
       const r = byWeek.get(key);
       return { week_start: key, revenue_usd: r ? usd(toCents(r.revenue)) : 0, conversions: r ? int(r.n) : 0 };
     }),
+    ...(responseBuckets
+      ? {
+          first_response_histogram: [0, ...edges].map((from, i) => ({
+            from,
+            to: edges[i] ?? null,
+            count: int(f[`b${i}`]),
+          })),
+        }
+      : {}),
   };
 }

@@ -4,6 +4,8 @@ import { customerFromLead } from "../crm/customer-from-lead.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { enqueue, notifyUser, notifyUsers } from "../messaging/outbox.js";
+import { routeCandidates } from "../messaging/route-candidates.js";
+import { chooseRoute } from "../messaging/routing.js";
 import { toCents } from "../money.js";
 import { lockLead, type TxCtx, transact } from "../service.js";
 import { bumpMetrics, minutesToContact } from "./metrics.js";
@@ -176,20 +178,23 @@ async function relayToCustomer(
   tx: TxCtx["tx"],
   input: { customerId: string; leadId: string; text: string; fromUserId: string; now: Date },
 ): Promise<void> {
-  const customer = await tx.customer.findUniqueOrThrow({
-    where: { id: input.customerId },
-    include: { identities: { where: { opted_out: false } } },
-  });
+  const customer = await tx.customer.findUniqueOrThrow({ where: { id: input.customerId } });
   if (customer.opted_out_at) return;
   const from = await tx.user.findUniqueOrThrow({
     where: { id: input.fromUserId },
     select: { name: true, company_name: true },
   });
   const fromName = from.company_name ?? from.name;
-  const preferred = customer.preferred_contact_method === "phone" ? "sms" : customer.preferred_contact_method;
-  const order = [preferred, "whatsapp", "telegram", "sms", "email", "sandbox"];
-  const identity = [...customer.identities].sort((a, b) => order.indexOf(a.channel) - order.indexOf(b.channel))[0];
-  if (!identity) return;
+  // Free text, not a template: WhatsApp carries it only inside the customer's 24-hour window.
+  const route = chooseRoute({
+    customerOptedOut: false,
+    preferred: customer.preferred_contact_method,
+    candidates: await routeCandidates(tx, customer),
+    now: input.now,
+    templated: false,
+  });
+  if (!route.ok) return;
+  const identity = { id: route.identityId, channel: route.channel, address: route.address };
   await enqueue(tx, {
     channel: identity.channel,
     to_address: identity.address,

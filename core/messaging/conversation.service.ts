@@ -1,6 +1,13 @@
 import type { ChannelKind, Prisma } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
+import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
+import { contactWindowFor } from "../nurturing/schedule.js";
+import { transact } from "../service.js";
+import { enqueue } from "./outbox.js";
+import { nextAllowedTime } from "./quiet-hours.js";
+import { routeCandidates } from "./route-candidates.js";
+import { chooseRoute } from "./routing.js";
 
 /** The outbox `kind` of the chat app's own answers (notices keep their notice kind). */
 export const CHAT_REPLY_KIND = "chat_reply";
@@ -88,6 +95,8 @@ export async function settleChatQuestion(deps: CoreDeps, outboxId: string): Prom
 
 /** What one of our messages was about, as far as the outbox row tells. */
 export interface SentMessageRefs {
+  /** The outbox kind of that message (`customer_reply`, `chat_reply`, a notice kind…). */
+  kind: string;
   leadId: string | null;
   customerId: string | null;
   sequenceId: string | null;
@@ -116,15 +125,121 @@ export async function refsOfSentMessage(
       ],
     },
     orderBy: { created_at: "desc" },
-    select: { lead_id: true, payload: true },
+    select: { kind: true, lead_id: true, payload: true },
   });
   if (!row) return null;
   const p = (row.payload ?? {}) as Record<string, unknown>;
   const about = (p.about ?? {}) as Record<string, unknown>;
   return {
+    kind: row.kind,
     leadId: row.lead_id ?? idIn(about.leadId) ?? idIn(p.leadId),
     customerId: idIn(about.customerId) ?? idIn(p.customerId),
     sequenceId: idIn(about.sequenceId) ?? idIn(p.sequenceId),
     dealId: idIn(about.dealId) ?? idIn(p.dealId),
   };
+}
+
+/** The longest message a person can send a customer from chat (as for marketplace leads). */
+export const MAX_CUSTOMER_MESSAGE_CHARS = 5000;
+/** A customer who wrote within this long is in a conversation: an answer goes at once, quiet hours or not. */
+export const CONVERSATION_OPEN_MS = 60 * 60_000;
+
+/** What `sendToCustomer` did. */
+export interface SentToCustomer {
+  messageId: string;
+  customerName: string;
+  channel: ChannelKind;
+  /** When the message leaves: now, or the end of the customer's quiet hours. */
+  sendAt: Date;
+}
+
+/**
+ * A contractor or marketer writes to one of their OWN customers from chat (a reply to a relayed
+ * customer message, the "Reply" button, `/msg NAME text`). Ownership is the rule: another
+ * owner's customer answers NOT_FOUND exactly like a missing one. An opted-out customer is never
+ * written to (CUSTOMER_OPTED_OUT); one with no reachable address is CUSTOMER_UNREACHABLE. The
+ * words go on the channel the customer last wrote from (else their preferred one), are stored in
+ * their conversation (on the lead they were contacted for, if any) and leave through the outbox —
+ * at once when the customer wrote within the hour, otherwise deferred out of their quiet hours.
+ */
+export async function sendToCustomer(
+  deps: CoreDeps,
+  input: { ownerId: string; customerId: string; text: string },
+): Promise<Result<SentToCustomer>> {
+  const text = input.text.trim();
+  if (text.length === 0) return fail("VALIDATION_FAILED", "the message is empty", [{ field: "text" }]);
+  if (text.length > MAX_CUSTOMER_MESSAGE_CHARS) {
+    return fail("MESSAGE_TOO_LONG", `a message is at most ${MAX_CUSTOMER_MESSAGE_CHARS} characters`, {
+      max: MAX_CUSTOMER_MESSAGE_CHARS,
+      length: text.length,
+    });
+  }
+  if (!isUuid(input.ownerId) || !isUuid(input.customerId)) return fail("NOT_FOUND", "customer not found");
+  return transact<SentToCustomer>(deps, async ({ tx, now }) => {
+    const customer = await tx.customer.findFirst({ where: { id: input.customerId, owner_id: input.ownerId } });
+    if (!customer) return fail("NOT_FOUND", "customer not found");
+    if (customer.opted_out_at) return fail("CUSTOMER_OPTED_OUT", "the customer has opted out of messages");
+    const lastInbound = await tx.message.findFirst({
+      where: { customer_id: customer.id, direction: "inbound" },
+      orderBy: { sent_at: "desc" },
+      select: { channel: true, sent_at: true },
+    });
+    // Free text, not a template: WhatsApp carries it only inside the customer's 24-hour window.
+    const to = chooseRoute({
+      customerOptedOut: false,
+      preferred: customer.preferred_contact_method,
+      wanted: lastInbound?.channel ?? null,
+      candidates: await routeCandidates(tx, customer),
+      now,
+      templated: false,
+    });
+    if (!to.ok) {
+      return to.reason === "opted_out"
+        ? fail("CUSTOMER_OPTED_OUT", "the customer has opted out of messages")
+        : fail("CUSTOMER_UNREACHABLE", "the customer has no address we can write to");
+    }
+    const owner = await tx.user.findUniqueOrThrow({
+      where: { id: input.ownerId },
+      select: { name: true, company_name: true },
+    });
+    const lead = await tx.lead.findFirst({
+      where: { customer_id: customer.id, contacted_by_id: input.ownerId },
+      orderBy: { contacted_at: "desc" },
+      select: { id: true },
+    });
+    const talking = lastInbound && now.getTime() - lastInbound.sent_at.getTime() <= CONVERSATION_OPEN_MS;
+    const sendAt = talking ? now : nextAllowedTime(now, contactWindowFor(customer, deps.config));
+    const message = await tx.message.create({
+      data: {
+        lead_id: lead?.id ?? null,
+        customer_id: customer.id,
+        sender_id: input.ownerId,
+        direction: "outbound",
+        channel: to.channel,
+        message_text: text,
+        sent_at: now,
+        created_at: now,
+      },
+    });
+    const fromName = owner.company_name || owner.name;
+    await enqueue(tx, {
+      channel: to.channel,
+      to_address: to.address,
+      identity_id: to.identityId,
+      customer_id: customer.id,
+      lead_id: lead?.id ?? null,
+      lane: "transactional",
+      kind: "relay",
+      subject: to.channel === "email" ? `Message from ${fromName}` : null,
+      body: text,
+      payload: { kind: "relay", text, fromName },
+      next_attempt_at: sendAt,
+      dedupe_key: `msg:${message.id}`,
+    });
+    await tx.customer.update({
+      where: { id: customer.id },
+      data: { last_contacted_at: now, last_activity_at: now, updated_at: now },
+    });
+    return ok({ messageId: message.id, customerName: customer.name, channel: to.channel, sendAt });
+  });
 }

@@ -51,6 +51,7 @@ export type Notice =
   | { kind: "customer_reply"; leadId: string | null; customerId: string; customerName: string; text: string }
   | { kind: "appeal_received"; appealId: string }
   | { kind: "appeal_decided"; appealId: string; approved: boolean; note: string | null }
+  | { kind: "access_decided"; userId: string; name: string; approved: boolean; note: string | null }
   | { kind: "unanswered_alert"; leadId: string; title: string; minutes: number }
   | { kind: "relay"; text: string; fromName: string }
   | {
@@ -117,6 +118,10 @@ export function renderNotice(n: Notice, _language = "en"): string {
       return n.approved
         ? `Your appeal was approved: you can bid again and your strikes are reset.${n.note ? ` Note: ${n.note}` : ""}`
         : `Your appeal was rejected; the bidding ban stays.${n.note ? ` Note: ${n.note}` : ""}`;
+    case "access_decided":
+      return n.approved
+        ? `Welcome, ${n.name}! Your access is approved. Set your service ZIP codes and categories with /profile, then send /help.`
+        : `Your access request was not approved.${n.note ? ` Note: ${n.note}` : ""} Please contact your admin.`;
     case "unanswered_alert":
       return `Alert: "${n.title}" has had no answer for ${n.minutes} minutes.`;
     case "relay":

@@ -1,4 +1,4 @@
-import type { Customer, EventLog, Prisma, Reminder } from "../../prisma/generated/client.js";
+import type { EventLog, Prisma, Reminder } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
@@ -6,7 +6,7 @@ import { INACTIVITY_AFTER_MS } from "../crm/reminder-rules.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { transact } from "../service.js";
-import { type NextBestAction, nextBestActions } from "./rules.js";
+import { type NbaInput, type NextBestAction, nextBestActions } from "./rules.js";
 
 const DAY = 86_400_000;
 /** Events older than this do not steer the next best action. */
@@ -30,8 +30,21 @@ async function factsFor(db: Prisma.TransactionClient | CoreDeps["prisma"], ids: 
   return by;
 }
 
-const actionsOf = (c: Customer, f: Facts | undefined, now: Date) =>
+const actionsOf = (c: NbaInput["customer"], f: Facts | undefined, now: Date) =>
   nextBestActions({ customer: c, reminders: f?.reminders ?? [], events: f?.events ?? [], now });
+
+/** The customer columns the rules read (plus id): candidates are fetched with these only. */
+const RULE_FIELDS = {
+  id: true,
+  name: true,
+  status: true,
+  pipeline_status: true,
+  opted_out_at: true,
+  last_activity_at: true,
+  stage_entered_at: true,
+  next_action: true,
+  next_action_date: true,
+} as const satisfies Prisma.CustomerSelect;
 
 /** The next best actions for one of the scope's customers (NOT_FOUND for anyone else's). */
 export async function nbaForCustomer(
@@ -62,7 +75,8 @@ export async function nbaOverview(deps: CoreDeps, scope: ApiScope, limit: number
   const now = deps.clock.now();
   const own = ownedBy(scope);
   const live = { ...own, opted_out_at: null, status: { not: "churned" as const } };
-  const pick = { select: { id: true }, take: CANDIDATES_PER_REASON } as const;
+  // Each list already carries what the rules need, so no second read of the customers.
+  const pick = { select: RULE_FIELDS, take: CANDIDATES_PER_REASON } as const;
   const lists = await Promise.all([
     deps.prisma.customer.findMany({
       where: { ...live, reminders: { some: { completed: false, scheduled_for: { lte: now } } } },
@@ -79,11 +93,12 @@ export async function nbaOverview(deps: CoreDeps, scope: ApiScope, limit: number
       ...pick,
     }),
   ]);
-  const ids = [...new Set(lists.flat().map((c) => c.id))];
-  const [customers, facts] = await Promise.all([
-    deps.prisma.customer.findMany({ where: { id: { in: ids } } }),
-    factsFor(deps.prisma, ids, now),
-  ]);
+  const customers = [...new Map(lists.flat().map((c) => [c.id, c])).values()];
+  const facts = await factsFor(
+    deps.prisma,
+    customers.map((c) => c.id),
+    now,
+  );
   const data = customers
     .map((c) => {
       const actions = actionsOf(c, facts.get(c.id), now);

@@ -2,10 +2,12 @@
  * Reaching a customer from the nurturing area: which channel and address a message goes to,
  * the values its placeholders are filled with, and the tracked link behind `{{link}}`.
  */
-import type { ChannelKind, ContactMethod, Customer, Opportunity, User } from "../../prisma/generated/client.js";
+import type { ChannelKind, Customer, Opportunity, User } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { isUuid } from "../ids.js";
+import { routeCandidates } from "../messaging/route-candidates.js";
+import { chooseRoute } from "../messaging/routing.js";
 import { firstNameOf, type TemplateVars } from "../messaging/templates.js";
 import { formatUsd, toCents } from "../money.js";
 
@@ -16,52 +18,34 @@ export interface Destination {
   identityId: string | null;
 }
 
-/** Channels a customer can be messaged on, in the fallback order (sandbox last, for the try-it chat). */
-const FALLBACK_ORDER: readonly ChannelKind[] = ["sms", "whatsapp", "email", "telegram", "sandbox"];
-
 /** Setting with the platform-wide default target of `{{link}}` (a booking page, say). */
 export const DEFAULT_LINK_SETTING = "nurturing.default_link_url";
 
-const channelOfMethod = (m: ContactMethod | null): ChannelKind | null => (m === "phone" ? "sms" : m);
-
 /**
- * Pick the channel for a customer message: the wanted channel if the customer has a
- * non-opted-out address there, else their preferred channel, else the first reachable one in
- * sms → whatsapp → email → telegram order. Addresses on the customer row (e-mail, phone for
- * SMS) count when no identity exists for them; an address opted out anywhere never counts.
+ * Pick the channel for a customer message (core/messaging/routing.ts decides): the wanted
+ * channel, else their preferred one, else the first reachable in sms → whatsapp → email →
+ * telegram order. Addresses on the customer row (e-mail, phone for SMS) count when no identity
+ * exists for them; an address opted out anywhere never counts; WhatsApp outside the 24-hour
+ * window only carries template text (`templated`, the default here: nurturing sends templates).
  * A customer who opted out of everything gets nothing (null).
  */
 export async function chooseDestination(
   db: Db,
   customer: Pick<Customer, "id" | "email" | "phone" | "preferred_contact_method" | "opted_out_at">,
   wanted: ChannelKind | null,
+  opts: { now: Date; templated?: boolean },
 ): Promise<Destination | null> {
   if (customer.opted_out_at) return null;
-  // One query after the other: `db` is usually a transaction, which runs one statement at a time.
-  const own = await db.channelIdentity.findMany({
-    where: { customer_id: customer.id, opted_out: false, channel: { in: [...FALLBACK_ORDER] } },
-    orderBy: [{ last_inbound_at: { sort: "desc", nulls: "last" } }, { created_at: "asc" }],
+  const candidates = await routeCandidates(db, customer);
+  const route = chooseRoute({
+    customerOptedOut: false,
+    preferred: customer.preferred_contact_method,
+    wanted,
+    candidates,
+    now: opts.now,
+    templated: opts.templated ?? true,
   });
-  const fromRow = [
-    ...(customer.email ? [{ channel: "email" as const, address: customer.email }] : []),
-    ...(customer.phone ? [{ channel: "sms" as const, address: customer.phone }] : []),
-  ];
-  const known =
-    fromRow.length > 0
-      ? await db.channelIdentity.findMany({ where: { OR: fromRow }, select: { channel: true, address: true } })
-      : [];
-  const candidates: Destination[] = own.map((i) => ({ channel: i.channel, address: i.address, identityId: i.id }));
-  const taken = new Set(known.map((k) => `${k.channel}:${k.address}`));
-  if (customer.email && !taken.has(`email:${customer.email}`))
-    candidates.push({ channel: "email", address: customer.email, identityId: null });
-  if (customer.phone && !taken.has(`sms:${customer.phone}`))
-    candidates.push({ channel: "sms", address: customer.phone, identityId: null });
-  const order = [wanted, channelOfMethod(customer.preferred_contact_method), ...FALLBACK_ORDER];
-  for (const channel of order) {
-    const hit = channel && candidates.find((c) => c.channel === channel);
-    if (hit) return hit;
-  }
-  return null;
+  return route.ok ? { channel: route.channel, address: route.address, identityId: route.identityId } : null;
 }
 
 /** The values a customer message's placeholders are filled with. */

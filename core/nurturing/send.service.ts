@@ -149,7 +149,7 @@ async function deliver(c: TxCtx, deps: CoreDeps, event: EventRow): Promise<StepA
     return "sent";
   }
 
-  const dest = await chooseDestination(tx, seq.customer, event.action_type);
+  const dest = await chooseDestination(tx, seq.customer, event.action_type, { now });
   if (!dest) {
     await markDone({
       status: "failed",

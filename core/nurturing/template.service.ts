@@ -120,8 +120,8 @@ export interface Preview {
   errors: Array<{ step: number | null; field: string | null; message: string }>;
 }
 
-/** Sample values used where the caller gave none. */
-function sampleVars(deps: CoreDeps, sample: TemplateVars): TemplateVars {
+/** Sample values used where the caller gave none (the panel's previews use them too). */
+export function sampleVars(deps: CoreDeps, sample: TemplateVars): TemplateVars {
   return {
     first_name: "Alex",
     last_name: "Rivera",

@@ -109,7 +109,7 @@ async function nurtureDeal(deps: CoreDeps, dealId: string): Promise<Result<boole
     const { customer, owner } = deal;
     const template = await findMessageTemplate(tx, owner.id, customer.language_preference);
     if (!template) return fail("NOT_FOUND", `no "${STALE_ESTIMATE_TEMPLATE}" template for this owner`);
-    const dest = await chooseDestination(tx, customer, "email");
+    const dest = await chooseDestination(tx, customer, "email", { now });
     if (!dest) return ok(false);
     const tracked = await createTrackedLink(tx, deps, {
       url: await linkTarget(tx, deps),

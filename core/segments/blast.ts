@@ -89,7 +89,8 @@ async function insertRows(
 
 /**
  * Queue a campaign's messages for the customers of `ownerId` matching `filter` at `now`.
- * Opted-out and unreachable customers are counted, not queued.
+ * Opted-out and unreachable customers are counted, not queued. With `dryRun`, nothing is
+ * written and `queued` is how many rows a real run would add.
  */
 export async function queueRecipients(
   db: Db,
@@ -102,6 +103,8 @@ export async function queueRecipients(
     message: BlastMessage;
     lane: OutboundLane;
     now: Date;
+    /** Count who would receive it without writing anything (the panel's confirmation step). */
+    dryRun?: boolean;
   },
 ): Promise<BlastRun> {
   const where = compileFilter(input.filter, input.now);
@@ -166,7 +169,7 @@ export async function queueRecipients(
         dedupeKey: blastDedupeKey(input.campaignId, c.id),
       });
     }
-    run.queued += await insertRows(db, rows, input);
+    run.queued += input.dryRun ? rows.length : await insertRows(db, rows, input);
     if (customers.length < BLAST_BATCH) break;
   }
   return run;

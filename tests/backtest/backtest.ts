@@ -44,6 +44,8 @@ export interface BacktestReport {
   appStartMs: number;
   /** Generation + replay + checks (the database and app start-up excluded). */
   wallMs: number;
+  /** CPU time of this process per request while sending (client, web app and, on PGlite, the database). */
+  cpuMsPerRequest: number;
   /** Requests per second while sending. */
   requestsPerSecond: number;
   latencyP50Ms: number;
@@ -78,6 +80,9 @@ export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOption
       advanceClock: (at) => world.clock.set(at),
       now: () => world.clock.now().getTime(),
       runDue: () => world.runDue(concurrency),
+      maintain: async () => {
+        await world.prisma.$executeRaw`ANALYZE customers, event_logs, reminders, channel_identities`;
+      },
       concurrency,
       deadline,
       onProgress: o.onProgress,
@@ -112,6 +117,7 @@ export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOption
       appStartMs,
       wallMs: performance.now() - t0,
       requestsPerSecond: run.outcomes.length / (run.sendMs / 1000),
+      cpuMsPerRequest: run.sendCpuMs / Math.max(1, run.outcomes.length),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       figures,

@@ -15,6 +15,7 @@ import { buildApp } from "../../admin/app.js";
 import { createApiKey } from "../../core/accounts/api-key.service.js";
 import { parseConfig } from "../../core/config/config.js";
 import type { CoreDeps } from "../../core/context.js";
+import { handleCrmWakeups } from "../../core/crm/deadlines.js";
 import { handleWakeup } from "../../core/wakeups.js";
 import { createPrisma } from "../../prisma/database.js";
 import { embeddedUrl } from "../../prisma/embedded.js";
@@ -113,7 +114,10 @@ export interface BacktestApp {
   marketerId: string;
   /** `Bearer <key>` of the marketer's contractor-scoped key. */
   authorization: string;
-  /** Fire every wake-up due at the fake clock's time, `concurrency` at a time; returns how many. */
+  /**
+   * Fire every wake-up due at the fake clock's time — the CRM's reminders in batches, as the reconciler
+   * does, the rest `concurrency` at a time — and return how many were due.
+   */
   runDue(concurrency?: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -168,13 +172,15 @@ export async function startBacktestApp(
       marketerId: marketer.id,
       authorization: `Bearer ${key.value.key}`,
       runDue: async (concurrency = 4) => {
-        const keys = scheduler.takeDue(clock.now());
+        const due = scheduler.takeDue(clock.now());
+        // What a reconciler sweep does: the CRM's reminders in batches, everything else one by one.
+        const keys = await handleCrmWakeups(deps, due);
         let next = 0;
         const worker = async () => {
           while (next < keys.length) await handleWakeup(deps, keys[next++] as string);
         };
         await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
-        return keys.length;
+        return due.length;
       },
       close: async () => {
         await app.close();

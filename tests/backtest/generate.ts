@@ -6,6 +6,8 @@
  * redeliveries (same id, another body). Pure and deterministic: the same seed, the same data.
  */
 
+import { createRng } from "../../prisma/seed/kit.js";
+
 /** The funnel, one wave per step; wave 4 is NO_SHOW or MEETING_HELD. */
 export const WAVES = [
   ["DM_STARTED"],
@@ -88,18 +90,6 @@ export interface Dataset {
   deliveries: Delivery[];
 }
 
-/** mulberry32: a small, fast, seedable PRNG (the data must not depend on Math.random). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 function weighted<T>(r: () => number, xs: ReadonlyArray<readonly [T, number]>): T {
@@ -143,7 +133,8 @@ function utmFor(r: () => number, source: Source): Record<string, string> {
  * clock by up to MAX_DELIVERY_LAG_MS, to the second.
  */
 export function generateDataset(n: number, seed: number, opts: { duplicateRate?: number } = {}): Dataset {
-  const r = prng(seed);
+  // The demo seed's PRNG (mulberry32): the data must not depend on Math.random.
+  const r = createRng(seed);
   const contacts: Contact[] = [];
   const events = new Map<string, PlannedEvent>();
   for (let i = 0; i < n; i++) {

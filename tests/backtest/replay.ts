@@ -8,6 +8,9 @@
 import { CHECK_AT, type Contact, type Dataset, type Delivery, type PlannedEvent, WAVES, waveAt } from "./generate.js";
 import { inPool, type JsonClient } from "./http.js";
 
+/** How many requests between two maintain() calls. */
+export const MAINTAIN_EVERY = 5_000;
+
 /** How far the fake clock moves at a time between waves; due wake-ups fire at each step. */
 export const TICK_MS = 30 * 60_000;
 
@@ -27,6 +30,8 @@ export interface ReplayResult {
   wakeups: number;
   /** Per wave: requests sent, time spent sending, and the wake-ups fired on the way to its clock. */
   waves: Array<{ phase: string; requests: number; sendMs: number; wakeups: number; wakeupMs: number }>;
+  /** CPU time of this process (client, web app and, on PGlite, the database) while sending. */
+  sendCpuMs: number;
   /** Milliseconds spent sending events (clock moves and wake-ups excluded). */
   sendMs: number;
   replayMs: number;
@@ -38,6 +43,11 @@ export interface ReplayOptions {
   advanceClock(at: number): void;
   now(): number;
   runDue(): Promise<number>;
+  /**
+   * Called after every MAINTAIN_EVERY requests (and before each wave): refresh the planner's
+   * statistics, as autovacuum would on a production server (the test server runs without it).
+   */
+  maintain?(): Promise<void>;
   concurrency: number;
   /** Nothing new starts after this (ms since epoch). */
   deadline: number;
@@ -70,6 +80,8 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
   let done = 0;
   let wakeups = 0;
   let sendMs = 0;
+  let sendCpuMs = 0;
+  let sent = 0;
   const waves: ReplayResult["waves"] = [];
   const byWave = new Map<number, Delivery[]>();
   for (const d of data.deliveries) {
@@ -88,10 +100,12 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
       fired += await o.runDue();
     }
     wakeups += fired;
+    await o.maintain?.();
     const wakeupMs = performance.now() - w0;
     const phase = wave < WAVES.length ? `wave ${wave + 1}/${WAVES.length} ${WAVES[wave]?.join("/")}` : "redeliveries";
     o.onProgress?.(done, total, phase);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const list = byWave.get(wave) ?? [];
     const results = await inPool(
       list,
@@ -103,6 +117,7 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
         if (!body) return { delivery: d, status: 0, body: "", ms: 0, error: "no customer_id known for the contact" };
         try {
           const r = await o.client.post("/api/events", body);
+          if (++sent % MAINTAIN_EVERY === 0) await o.maintain?.();
           return { delivery: d, ...r };
         } catch (err) {
           return { delivery: d, status: 0, body: "", ms: 0, error: (err as Error).message };
@@ -111,6 +126,8 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
       { deadline: o.deadline, onDone: () => o.onProgress?.(++done, total, phase) },
     );
     sendMs += performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    sendCpuMs += (cpu.user + cpu.system) / 1000;
     waves.push({ phase, requests: list.length, sendMs: performance.now() - t0, wakeups: fired, wakeupMs });
     for (const r of results) outcomes.push(r);
     if (wave === 0) {
@@ -124,5 +141,5 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
   }
   // Whatever fell due exactly at the check time.
   wakeups += await o.runDue();
-  return { outcomes, customerIds, wakeups, waves, sendMs, replayMs: performance.now() - started };
+  return { outcomes, customerIds, wakeups, waves, sendMs, sendCpuMs, replayMs: performance.now() - started };
 }

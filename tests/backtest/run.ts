@@ -103,7 +103,8 @@ function summary(r: BacktestReport, db: string, setupMs: number): string {
     `  wall time          ${s(r.wallMs)}  (replay ${s(r.replayMs)} of which sending ${s(r.sendMs)}; checks ${s(r.verifyMs)})`,
     `  set-up             ${s(setupMs)} database + ${s(r.appStartMs)} app (not in the wall time)`,
     `  throughput         ${Math.round(r.requestsPerSecond)} events/s while sending` +
-      ` (latency p50 ${r.latencyP50Ms.toFixed(1)} ms, p99 ${r.latencyP99Ms.toFixed(1)} ms)`,
+      ` (latency p50 ${r.latencyP50Ms.toFixed(1)} ms, p99 ${r.latencyP99Ms.toFixed(1)} ms;` +
+      ` ${r.cpuMsPerRequest.toFixed(2)} ms of this process's CPU per request)`,
     "  per wave           requests/s while sending; wake-ups fired on the way to the wave's clock",
     ...r.waves.map(
       (w) =>

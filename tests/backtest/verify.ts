@@ -210,7 +210,7 @@ async function checkReminders(exp: Expected, ctx: VerifyContext, customerOf: (co
     const late = r.notified_at.getTime() - earliest;
     if (r.notified_at < r.scheduled_for) f.add("reminders: notified early", `${k} at ${r.notified_at.toISOString()}`);
     else if (late > TICK_MS) f.add("reminders: notified late", `${k}: ${Math.round(late / 60_000)} min`);
-    const n = noticeCount.get(`reminder:${r.id}`) ?? 0;
+    const n = noticeCount.get(`reminder:${r.id}:${r.scheduled_for.getTime()}`) ?? 0;
     if (n !== 1) f.add("reminders: chat notices per reminder must be 1", `${k}: ${n}`);
   }
   for (const [k, left] of want) if (left > 0) f.add("reminders: missing", k);

@@ -199,7 +199,18 @@ describe("the chat app through the sandbox channel", () => {
     expect(texts(await say(S, "new", { choice: "teleport:now" }))).toMatch(/no longer active/);
     const help = await say(S, "new", { text: "/help" });
     expect(texts(help)).toMatch(/\/leads — open offers/);
-    expect(help[0]?.buttons.map((b) => b.data)).toEqual(["cmd:leads", "cmd:strikes"]);
+    expect(help[0]?.buttons.map((b) => b.data)).toEqual([
+      "cmd:leads",
+      "cmd:today",
+      "cmd:stats",
+      "cmd:strikes",
+      "cmd:appeal",
+      "cmd:profile",
+      "cmd:card",
+      "cmd:msg",
+      "cmd:won",
+      "cmd:lost",
+    ]);
     expect(texts(await say(S, "new", { choice: "cmd:strikes" }))).toMatch(/No strikes/);
     expect(texts(await say(S, "new", { text: "/cancel" }))).toMatch(/nothing to cancel/);
   });

@@ -66,6 +66,7 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
   customer_reply: { kind: "customer_reply", leadId: ID, customerId: ID, customerName: "Anna", text: "Thanks!" },
   appeal_received: { kind: "appeal_received", appealId: ID },
   appeal_decided: { kind: "appeal_decided", appealId: ID, approved: false, note: "Two strikes were fair" },
+  access_decided: { kind: "access_decided", userId: ID, name: "Nina", approved: true, note: null },
   unanswered_alert: { kind: "unanswered_alert", leadId: ID, title: "AC repair", minutes: 30 },
   relay: { kind: "relay", text: "See you at 3", fromName: "Bob's HVAC" },
   reminder_due: {

@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../admin/app.js";
+import { createChatRuntime } from "../../bot/runtime.js";
+import { sandboxPort } from "../../bot/sandbox/session.js";
 import { createApiKey } from "../../core/accounts/api-key.service.js";
 import type { TestWorld } from "./deps.js";
 
-/** The web app on a test world, ready for `app.inject()`. */
-export async function createTestApp(w: TestWorld): Promise<FastifyInstance> {
+/** The web app on a test world, ready for `app.inject()` (with the panel's chat sandbox when asked). */
+export async function createTestApp(w: TestWorld, opts: { sandbox?: boolean } = {}): Promise<FastifyInstance> {
   const app = await buildApp({
     ...w.deps,
+    sandbox: opts.sandbox ? sandboxPort(w.deps, createChatRuntime(w.deps).chat) : undefined,
     version: "test",
     dbMode: "embedded",
     queueMode: "embedded",

@@ -38,7 +38,7 @@ async function hasOpenWindow(ctx: ChatContext, userId: string, role: string): Pr
 }
 
 /** Several customers match: ask which, one button each; the action waits with the question. */
-function askWhich(ctx: ChatContext, name: string, hits: readonly CustomerHit[], action: CustomerAction): void {
+export function askWhich(ctx: ChatContext, name: string, hits: readonly CustomerHit[], action: CustomerAction): void {
   ctx.reply(ctx.t("crm.pick_customer", { name, count: hits.length }), {
     buttons: hits.map((h) => ({
       label: [...h.name].length > LABEL_CHARS ? `${[...h.name].slice(0, LABEL_CHARS - 1).join("")}…` : h.name,

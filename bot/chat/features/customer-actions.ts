@@ -3,9 +3,11 @@ import { advanceCustomer } from "../../../core/crm/customer.service.js";
 import { createInteraction, deleteInteraction } from "../../../core/crm/interaction.service.js";
 import { ownedCustomer } from "../../../core/crm/owned.js";
 import { createReminder } from "../../../core/crm/reminder.service.js";
+import { sendToCustomer } from "../../../core/messaging/conversation.service.js";
 import { pause, resume, stop } from "../../../core/nurturing/sequence.service.js";
 import { runningSequenceOf } from "../../../core/nurturing/sequence-query.js";
 import { ACT_PREFIX, formatWhen, stageName } from "../agenda.js";
+import { awaitUntil } from "../context.js";
 import { failureText } from "../failures.js";
 import type { ChatContext, CustomerAction, Feature } from "../types.js";
 import { showCard } from "./card.js";
@@ -59,9 +61,37 @@ async function nurture(ctx: ChatContext, ownerId: string, customer: Named, op: "
   else ctx.reply(ctx.t(DONE_KEY[op], vars), { about: { ...about, sequenceId: seq.id } });
 }
 
-/** Do what the person asked to one customer of theirs: log, remind, next stage, pause/resume/stop. */
+/**
+ * Send words to one of the person's own customers (a reply, the Reply button, /msg); no words
+ * yet → ask for them, and the next text is sent.
+ */
+export async function messageCustomer(ctx: ChatContext, ownerId: string, customer: Named, text: string) {
+  const about = { customerId: customer.id };
+  if (!text.trim()) {
+    ctx.reply(ctx.t("message.ask_text", { customer: customer.name }), {
+      awaiting: { type: "reply_customer", customerId: customer.id, until: awaitUntil(ctx.now) },
+      about,
+    });
+    return;
+  }
+  const r = await sendToCustomer(ctx.deps, { ownerId, customerId: customer.id, text });
+  if (!r.ok) return void ctx.reply(failureText(ctx, "sendToCustomer", r, { customer: customer.name }), { about });
+  const later = r.value.sendAt.getTime() > ctx.now.getTime();
+  ctx.reply(
+    later
+      ? ctx.t("message.queued", {
+          customer: r.value.customerName,
+          when: formatWhen(r.value.sendAt, { t: ctx.t, lang: ctx.lang, tz: ctx.tz, now: ctx.now }),
+        })
+      : ctx.t("message.sent", { customer: r.value.customerName }),
+    { about },
+  );
+}
+
+/** Do what the person asked to one customer of theirs: log, remind, next stage, pause/resume/stop, message. */
 export async function runAction(ctx: ChatContext, ownerId: string, customer: Named, action: CustomerAction) {
   const about = { customerId: customer.id };
+  if (action.do === "message") return messageCustomer(ctx, ownerId, customer, action.text);
   if (action.do === "log") {
     const r = await createInteraction(ctx.deps, own(ownerId), {
       customer_id: customer.id,
@@ -93,9 +123,12 @@ export async function runAction(ctx: ChatContext, ownerId: string, customer: Nam
   );
 }
 
-const OPS = new Set(["card", "stage", "pause", "resume", "stop"]);
+const OPS = new Set(["card", "stage", "pause", "resume", "stop", "call"]);
 
-/** A customer button: `act:<card|stage|pause|resume|stop>:<customerId>` (cards, /today, confirmations). */
+/**
+ * A customer button: `act:<card|stage|pause|resume|stop|call>:<customerId>` (cards, /today,
+ * confirmations, pushed nudges; `call` logs a call, from the high-interest nudge).
+ */
 export const customerButton: Feature = {
   name: "crm.button",
   match: (ctx) => isChoice(ctx, ACT_PREFIX),
@@ -108,7 +141,11 @@ export const customerButton: Feature = {
     if (!customer) return void ctx.reply(ctx.t("crm.customer_gone"));
     if (op === "card") return showCard(ctx, user.id, customer.id);
     const action: CustomerAction =
-      op === "stage" ? { do: "stage" } : { do: "nurture", op: op as "pause" | "resume" | "stop" };
+      op === "stage"
+        ? { do: "stage" }
+        : op === "call"
+          ? { do: "log", type: "call", content: ctx.t("crm.call_from_button") }
+          : { do: "nurture", op: op as "pause" | "resume" | "stop" };
     await runAction(ctx, user.id, customer, action);
   },
 };

@@ -1,5 +1,7 @@
+import { CHAT_REPLY_KIND, enqueueChatReplies } from "../../../core/messaging/conversation.service.js";
 import { recordCustomerReply, setCustomerOptOut } from "../../../core/messaging/customer-inbound.service.js";
 import { optOutIntent } from "../../../core/messaging/opt-out.js";
+import { OPT_OUT_ACK_KIND } from "../../../core/messaging/send-guard.js";
 import { handleCustomerReply, handleOptOut } from "../../../core/nurturing/sequence.service.js";
 import type { ChatContext, Feature } from "../types.js";
 import { isCommand } from "./match.js";
@@ -31,7 +33,23 @@ export const optOut: Feature = {
     const out = optOutIntent(ctx.text) === "out";
     const r = await setCustomerOptOut(ctx.deps, { identityId: ctx.person.identity.id, optOut: out });
     if (!r.ok) throw new Error(`opt-out not recorded: ${r.code} ${r.message}`);
-    if (r.value.changed) ctx.reply(ctx.t(out ? "customer.opted_out" : "customer.opted_in"));
+    if (r.value.changed) {
+      // The one message an opted-out person still gets: its own kind, which the outbox's
+      // send-time opt-out check lets through (core/messaging/send-guard.ts).
+      const { identity } = ctx.person;
+      await enqueueChatReplies(ctx.deps, [
+        {
+          channel: identity.channel,
+          to: identity.address,
+          identityId: identity.id,
+          customerId: identity.customer_id,
+          kind: out ? OPT_OUT_ACK_KIND : CHAT_REPLY_KIND,
+          body: ctx.t(out ? "customer.opted_out" : "customer.opted_in"),
+          payload: { kind: out ? OPT_OUT_ACK_KIND : CHAT_REPLY_KIND, rendered: true, lang: ctx.lang },
+          dedupeKey: `optack:${ctx.inboundId}`,
+        },
+      ]);
+    }
     const { customerId } = r.value;
     if (out && customerId) {
       // Idempotent: runs on every STOP, so a failed first run is made good by the next one.

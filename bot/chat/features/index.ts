@@ -1,4 +1,5 @@
 import type { Feature } from "../types.js";
+import { askAnswer, askButton } from "./ask.js";
 import { bidButton, customBid } from "./bid.js";
 import { card } from "./card.js";
 import { crmText, customerPick } from "./crm-text.js";
@@ -8,10 +9,12 @@ import { attachmentOnly, noWords, tooLong, unknownChoice, unknownCommand } from 
 import { cancel, help } from "./help.js";
 import { leads } from "./leads.js";
 import { accessRequest, accountGate, start, unknownPerson } from "./link.js";
+import { message, replyButton, replyText } from "./message.js";
 import { lost, outcomePick, won } from "./outcome.js";
+import { profile, profileButton, zips } from "./profile.js";
 import { stats } from "./stats.js";
 import { appeal, strikes } from "./strikes.js";
-import { reminderDone, today } from "./today.js";
+import { reminderDone, reminderSnooze, today } from "./today.js";
 import { pickWindow, windowReply } from "./window.js";
 
 /**
@@ -19,11 +22,13 @@ import { pickWindow, windowReply } from "./window.js";
  *
  * 1. Customers first: opt-out words win over everything, then their replies are relayed.
  * 2. Linking and strangers, then the account gate (pending/disabled accounts stop here).
- * 3. Commands (`/won`, `/today`…; `cmd:<name>` buttons count as commands), then unknown ones.
+ * 3. Commands (`/won`, `/today`…; `cmd:<name>` buttons count as commands — the menu buttons of
+ *    commands that need words first ask for them, `askButton`), then unknown ones.
  * 4. Buttons, each by its data prefix, then unknown buttons.
  * 5. Plain text, most specific first:
  *    - too long for anything → said so;
- *    - the pending custom-bid question takes its number (a question the chat asked wins);
+ *    - a question the chat asked wins: the words a menu button asked for, the text after
+ *      "Reply" under a customer's message, the pending custom bid's number;
  *    - attachments and emoji-only text → a short hint;
  *    - `crmText`: text that reads as a CRM instruction — a known verb at the very start
  *      ("called Anna, …", "met Bo", "note Anna: …", "remind me tomorrow 9:00 …", "next stage
@@ -44,6 +49,7 @@ export const FEATURES: readonly Feature[] = [
   accessRequest,
   unknownPerson,
   accountGate,
+  askButton,
   help,
   cancel,
   leads,
@@ -54,16 +60,24 @@ export const FEATURES: readonly Feature[] = [
   stats,
   today,
   card,
+  profile,
+  zips,
+  message,
   unknownCommand,
   bidButton,
   pickWindow,
   outcomePick,
   reminderDone,
+  reminderSnooze,
+  profileButton,
+  replyButton,
   customerButton,
   customerPick,
   undoLog,
   unknownChoice,
   tooLong,
+  askAnswer,
+  replyText,
   customBid,
   attachmentOnly,
   noWords,

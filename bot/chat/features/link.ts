@@ -32,7 +32,13 @@ export const start: Feature = {
     const t = translator(
       languageOf({ kind: "user", identity: ctx.person.identity, user: r.value.user }, ctx.msg.language),
     );
-    ctx.reply(t(r.value.alreadyLinked ? "link.already_linked" : "link.welcome", { name: r.value.user.name }));
+    const first = r.value.user.role === "contractor" ? "cmd:profile" : "cmd:today";
+    ctx.reply(t(r.value.alreadyLinked ? "link.already_linked" : "link.welcome", { name: r.value.user.name }), {
+      buttons: [
+        { label: t(first === "cmd:profile" ? "buttons.profile" : "buttons.today"), data: first },
+        { label: t("buttons.help"), data: "cmd:help" },
+      ],
+    });
   },
 };
 

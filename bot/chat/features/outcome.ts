@@ -1,3 +1,5 @@
+import { type CustomerHit, findOwnCustomers } from "../../../core/crm/customer-search.js";
+import { NAME_SCORE, nameScore } from "../../../core/crm/name-match.js";
 import {
   type AboutRefs,
   loadTarget,
@@ -32,7 +34,9 @@ async function aboutOf(ctx: ChatContext): Promise<AboutRefs> {
     to: ctx.msg.address,
     providerMessageId: ctx.msg.replyTo,
   });
-  return refs ?? {};
+  if (!refs) return {};
+  const { kind: _kind, ...about } = refs;
+  return about;
 }
 
 /** Record the outcome on one target and answer: a celebration, a note that it is lost, or why not. */
@@ -79,6 +83,11 @@ async function decide(ctx: ChatContext, ownerId: string, outcome: Outcome, value
     await apply(ctx, ownerId, outcome, only, value);
     return;
   }
+  askTarget(ctx, outcome, value, targets);
+}
+
+/** Ask which of `targets` is meant; the amount or reason waits with the question. */
+function askTarget(ctx: ChatContext, outcome: Outcome, value: string, targets: readonly OutcomeTarget[]): void {
   ctx.reply(ctx.t(outcome === "won" ? "outcome.pick_won" : "outcome.pick_lost", { count: targets.length }), {
     buttons: targets.map((x) => ({
       label: short(ctx.t("outcome.pick_button", { customer: x.customerName, title: x.title })),
@@ -88,7 +97,76 @@ async function decide(ctx: ChatContext, ownerId: string, outcome: Outcome, value
   });
 }
 
-/** `/won AMOUNT`: the deal, sequence or contacted lead is won, with the sale amount. */
+/**
+ * `/won 9000 Anna`, `/lost too expensive Anna`: the open deals and sequences of the person's OWN
+ * customers the name matches. One customer with one open thing → done; anything else → buttons
+ * (a name that matches several customers is never settled on its own).
+ */
+async function decideNamed(
+  ctx: ChatContext,
+  ownerId: string,
+  outcome: Outcome,
+  value: string,
+  name: string,
+  hits: readonly CustomerHit[],
+): Promise<void> {
+  const targets: OutcomeTarget[] = [];
+  for (const hit of hits) targets.push(...(await outcomeTargets(ctx.deps, ownerId, outcome, { customerId: hit.id })));
+  const [only] = targets;
+  if (!only) {
+    const [one] = hits;
+    ctx.reply(
+      hits.length === 1 && one
+        ? ctx.t(outcome === "won" ? "outcome.none_won_customer" : "outcome.none_lost_customer", { customer: one.name })
+        : ctx.t(outcome === "won" ? "outcome.none_won_name" : "outcome.none_lost_name", { name }),
+    );
+    return;
+  }
+  if (targets.length === 1 && hits.length === 1) return apply(ctx, ownerId, outcome, only, value);
+  askTarget(ctx, outcome, value, targets.slice(0, 8));
+}
+
+/** "9000 Anna Berg" → amount "9000", name "Anna Berg" (the longest leading amount that leaves a name). */
+export function splitAmountName(input: string): { cents: number; name: string } | null {
+  const words = input.split(/\s+/).filter(Boolean);
+  for (let i = words.length - 1; i >= 1; i--) {
+    const name = words.slice(i).join(" ");
+    if (!/\p{L}/u.test(name)) continue;
+    const cents = parseAmount(words.slice(0, i).join(" "));
+    if (cents !== null) return { cents, name };
+  }
+  return null;
+}
+
+/**
+ * The customer a `/lost` reason ends with ("too expensive Anna Berg"): the last one to three
+ * words when they name one of the person's own customers by a whole name or word — never a
+ * prefix or a typo, so an ordinary reason ("went with a cheaper quote") is never cut.
+ */
+async function trailingCustomer(
+  ctx: ChatContext,
+  ownerId: string,
+  reason: string,
+): Promise<{ reason: string; name: string; hits: CustomerHit[] } | null> {
+  const words = reason.split(/\s+/).filter(Boolean);
+  for (let n = Math.min(3, words.length - 1); n >= 1; n--) {
+    const name = words.slice(-n).join(" ");
+    const hits = (await findOwnCustomers(ctx.deps, ownerId, name)).filter(
+      (h) => nameScore(name, h.name) >= NAME_SCORE.words,
+    );
+    if (hits.length > 0) {
+      const rest = words
+        .slice(0, -n)
+        .join(" ")
+        .replace(/[\s,;:–—-]+(?:for|with|on|til|for|med|på)?$/i, "")
+        .trim();
+      if (rest) return { reason: rest, name, hits };
+    }
+  }
+  return null;
+}
+
+/** `/won AMOUNT [NAME]`: the deal, sequence or contacted lead is won, with the sale amount. */
 export const won: Feature = {
   name: "outcome.won",
   match: (ctx) => isCommand(ctx, "won"),
@@ -102,15 +180,20 @@ export const won: Feature = {
       return;
     }
     const cents = parseAmount(input);
-    if (cents === null) {
-      ctx.reply(ctx.t("outcome.bad_amount", { input: [...input].slice(0, 20).join(""), max }));
+    if (cents !== null) return decide(ctx, user.id, "won", fromCents(cents));
+    const named = splitAmountName(input);
+    if (!named) {
+      const shown = /\p{L}/u.test(input) && /\d/.test(input) ? (input.split(/\s+/)[0] ?? input) : input;
+      ctx.reply(ctx.t("outcome.bad_amount", { input: [...shown].slice(0, 20).join(""), max }));
       return;
     }
-    await decide(ctx, user.id, "won", fromCents(cents));
+    const hits = await findOwnCustomers(ctx.deps, user.id, named.name.slice(0, 100));
+    if (hits.length === 0) return void ctx.reply(ctx.t("crm.no_customer", { name: named.name.slice(0, 40) }));
+    await decideNamed(ctx, user.id, "won", fromCents(named.cents), named.name, hits);
   },
 };
 
-/** `/lost REASON`: the deal or sequence is lost, and why. */
+/** `/lost REASON [NAME]`: the deal or sequence is lost, and why. */
 export const lost: Feature = {
   name: "outcome.lost",
   match: (ctx) => isCommand(ctx, "lost"),
@@ -122,6 +205,8 @@ export const lost: Feature = {
       ctx.reply(ctx.t("outcome.lost_usage"));
       return;
     }
+    const named = await trailingCustomer(ctx, user.id, reason);
+    if (named) return decideNamed(ctx, user.id, "lost", named.reason, named.name, named.hits);
     await decide(ctx, user.id, "lost", reason);
   },
 };

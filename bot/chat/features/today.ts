@@ -1,6 +1,6 @@
-import { completeReminder } from "../../../core/crm/reminder.service.js";
+import { completeReminder, snoozeReminder } from "../../../core/crm/reminder.service.js";
 import { todayAgenda } from "../../../core/nba/agenda.js";
-import { DONE_PREFIX, reminderText, renderAgenda } from "../agenda.js";
+import { DONE_PREFIX, formatWhen, reminderText, renderAgenda, SNOOZE_PREFIX } from "../agenda.js";
 import { failureText } from "../failures.js";
 import type { Feature } from "../types.js";
 import { activeUser, isChoice, isCommand } from "./match.js";
@@ -38,5 +38,24 @@ export const reminderDone: Feature = {
     }
     const about = r.value.customer_id ? { customerId: r.value.customer_id } : undefined;
     ctx.reply(ctx.t("today.reminder_done", { text: reminderText(r.value, ctx.t) }), { about });
+  },
+};
+
+/** How long "Snooze" under a due reminder puts it off. */
+export const SNOOZE_MS = 60 * 60_000;
+
+/** "Snooze 1 h" under a due reminder: `snooze:<reminderId>` — it comes back in an hour. */
+export const reminderSnooze: Feature = {
+  name: "today.snooze",
+  match: (ctx) => isChoice(ctx, SNOOZE_PREFIX),
+  async handle(ctx) {
+    const user = activeUser(ctx);
+    if (!user) return;
+    const id = (ctx.msg.choice ?? "").slice(SNOOZE_PREFIX.length);
+    const r = await snoozeReminder(ctx.deps, { kind: "contractor", ownerId: user.id }, id, SNOOZE_MS);
+    if (!r.ok) return void ctx.reply(failureText(ctx, "snooze", r));
+    const about = r.value.customer_id ? { customerId: r.value.customer_id } : undefined;
+    const when = formatWhen(r.value.scheduled_for, { t: ctx.t, lang: ctx.lang, tz: ctx.tz, now: ctx.now });
+    ctx.reply(ctx.t("today.snoozed", { when, text: reminderText(r.value, ctx.t) }), { about });
   },
 };

@@ -4,6 +4,7 @@ import { refsOfSentMessage } from "../../../core/messaging/conversation.service.
 import { awaitUntil } from "../context.js";
 import { failureText } from "../failures.js";
 import type { ChatContext, Feature } from "../types.js";
+import { messageCustomer } from "./customer-actions.js";
 import { activeUser, isChoice, isPlainText } from "./match.js";
 
 async function send(ctx: ChatContext, contractorId: string, leadId: string, text: string): Promise<void> {
@@ -17,8 +18,9 @@ async function send(ctx: ChatContext, contractorId: string, leadId: string, text
 }
 
 /**
- * Plain text from a contractor answers a customer: the message it replies to names the lead;
- * otherwise their one open window does. With several open windows the chat asks which.
+ * Plain text from a contractor answers a customer: the message it replies to names the lead (or,
+ * for a relayed message of a customer with no lead, the customer); otherwise their one open
+ * window does. With several open windows the chat asks which.
  */
 export const windowReply: Feature = {
   name: "window.reply",
@@ -27,17 +29,16 @@ export const windowReply: Feature = {
     const user = activeUser(ctx);
     if (!user) return;
     const replyTo = ctx.msg.replyTo;
-    const leadId = replyTo
-      ? ((
-          await refsOfSentMessage(ctx.deps, {
-            channel: ctx.msg.channel,
-            to: ctx.msg.address,
-            providerMessageId: replyTo,
-          })
-        )?.leadId ?? null)
+    const refs = replyTo
+      ? await refsOfSentMessage(ctx.deps, { channel: ctx.msg.channel, to: ctx.msg.address, providerMessageId: replyTo })
       : null;
-    if (leadId) {
-      await send(ctx, user.id, leadId, ctx.text);
+    if (refs?.leadId) {
+      await send(ctx, user.id, refs.leadId, ctx.text);
+      return;
+    }
+    // A reply to a relayed message of a customer who came without a lead: straight to them.
+    if (refs?.kind === "customer_reply" && refs.customerId) {
+      await messageCustomer(ctx, user.id, { id: refs.customerId, name: "" }, ctx.text);
       return;
     }
     const { windows } = await contractorLeadBoard(ctx.deps, user.id);
