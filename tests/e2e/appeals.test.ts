@@ -1,42 +1,27 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bindIdentity } from "../../core/accounts/link.service.js";
 import { demoId } from "../../prisma/seed/kit.js";
 import { userId } from "../../prisma/seed/people.js";
-import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useBrowserPanel();
 
 describe("the appeals queue in a real browser", () => {
   it("approves the banned contractor's appeal inline: the card swaps without a reload and the chat gets the notice", async () => {
     const quickfix = userId("quickfix");
     const appealId = demoId("appeal:quickfix");
     // The seeded demo world has quickfix's pending appeal; link them to a chat so the notice has somewhere to go.
-    const linked = await bindIdentity(server.w.deps, {
+    const linked = await bindIdentity(e2e.server.w.deps, {
       channel: "telegram",
       address: "e2e-quickfix",
       userId: quickfix,
     });
     expect(linked.ok).toBe(true);
 
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/appeals`);
+    const page = await e2e.browser.newPage();
+    const errors = pageErrors(page);
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/appeals`);
     const card = page.locator(`#appeal-${appealId}`);
     await expect(card.getAttribute("data-status")).resolves.toBe("PENDING");
     await expect(card.locator("table.evidence tbody tr").count()).resolves.toBe(3);
@@ -57,14 +42,14 @@ describe("the appeals queue in a real browser", () => {
     expect(await page.evaluate("window.__marker"), "no page reload: the marker survived").toBe(1);
     expect(loads, "no page load happened").toBe(0);
     expect(await page.evaluate("performance.timeOrigin"), "still the same document").toBe(origin);
-    expect(page.url()).toBe(`${server.url}/admin/appeals`);
+    expect(page.url()).toBe(`${e2e.server.url}/admin/appeals`);
     await screenshot(page, "appeals-approved");
 
-    const appeal = await server.w.prisma.banAppeal.findUniqueOrThrow({ where: { id: appealId } });
+    const appeal = await e2e.server.w.prisma.banAppeal.findUniqueOrThrow({ where: { id: appealId } });
     expect(appeal.status).toBe("APPROVED");
-    const user = await server.w.prisma.user.findUniqueOrThrow({ where: { id: quickfix } });
+    const user = await e2e.server.w.prisma.user.findUniqueOrThrow({ where: { id: quickfix } });
     expect(user).toMatchObject({ is_bidding_banned: false, strike_count: 0 });
-    const notice = await server.w.prisma.outboundMessage.findFirst({
+    const notice = await e2e.server.w.prisma.outboundMessage.findFirst({
       where: { user_id: quickfix, kind: "appeal_decided" },
     });
     expect(notice).toMatchObject({ channel: "telegram", to_address: "e2e-quickfix" });

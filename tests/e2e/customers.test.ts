@@ -1,30 +1,15 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useBrowserPanel();
 
 describe("the customer card in a real browser", () => {
   it("finds a customer by search, opens the card, edits a field inline and sees it saved after a reload", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      // The refused edit's 422 is expected; anything else is a bug (a CSP violation, a script error).
-      if (m.type() === "error" && !m.text().includes("status of 422")) errors.push(m.text());
-    });
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/customers`);
+    const page = await e2e.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // The refused edit's 422 is expected; anything else is a bug (a CSP violation, a script error).
+    const errors = pageErrors(page, (text) => text.includes("status of 422"));
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/customers`);
 
     // Active search: typing swaps the results without a reload.
     const searched = page.waitForResponse((r) => r.url().includes("/admin/customers?") && r.url().includes("q=Nguyen"));
@@ -59,7 +44,7 @@ describe("the customer card in a real browser", () => {
       "Call Linh about the 3-ton AC quote on Friday",
     );
     await screenshot(page, "customer-card-inline-edit");
-    const row = await server.w.prisma.customer.findUniqueOrThrow({ where: { id } });
+    const row = await e2e.server.w.prisma.customer.findUniqueOrThrow({ where: { id } });
     expect(row.next_action).toBe("Call Linh about the 3-ton AC quote on Friday");
     expect(row.name).toBe("Linh Nguyen");
     expect(id).toBe(row.id);

@@ -1,23 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { userId } from "../../prisma/seed/people.js";
-import { ADMIN, launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import { ADMIN, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useBrowserPanel();
 
 describe("the panel in a real browser", () => {
   it("refuses a wrong password, then signs in and shows the dashboard", async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => {
@@ -29,7 +18,7 @@ describe("the panel in a real browser", () => {
         errors.push(`${r.status()} ${r.url()}`);
       }
     });
-    await page.goto(`${server.url}/admin`);
+    await page.goto(`${e2e.server.url}/admin`);
     expect(page.url()).toContain("/admin/login");
     await page.fill('input[name="email"]', ADMIN.email);
     await page.fill('input[name="password"]', "not the password");
@@ -37,7 +26,7 @@ describe("the panel in a real browser", () => {
     await expect(page.locator('[data-code="LOGIN_FAILED"]').textContent()).resolves.toContain(
       "Wrong e-mail or password",
     );
-    await signIn(page, server.url);
+    await signIn(page, e2e.server.url);
     await page.waitForSelector("header.top nav a[aria-current='page']");
     await screenshot(page, "login-dashboard");
     expect(errors.join("\n"), "no CSP violations or script errors").toBe("");
@@ -45,10 +34,10 @@ describe("the panel in a real browser", () => {
   });
 
   it("chats with the bot in the sandbox as a contractor: /help answers with buttons, a button works", async () => {
-    const page = await browser.newPage();
-    await signIn(page, server.url);
+    const page = await e2e.browser.newPage();
+    await signIn(page, e2e.server.url);
     const as = `contractor:${userId("breeze")}`;
-    await page.goto(`${server.url}/admin/sandbox?as=${encodeURIComponent(as)}`);
+    await page.goto(`${e2e.server.url}/admin/sandbox?as=${encodeURIComponent(as)}`);
     const before = await page.locator("#chat-log .msg.bot").count();
     await page.evaluate(() => {
       (window as unknown as { __marker: number }).__marker = 1;
@@ -66,7 +55,7 @@ describe("the panel in a real browser", () => {
     await buttons.first().click();
     await page.waitForFunction((n) => document.querySelectorAll("#chat-log .msg").length > n, count);
     await screenshot(page, "sandbox-chat");
-    const inbound = await server.w.prisma.inboundMessage.count({ where: { channel: "sandbox" } });
+    const inbound = await e2e.server.w.prisma.inboundMessage.count({ where: { channel: "sandbox" } });
     expect(inbound).toBeGreaterThanOrEqual(2);
     await page.close();
   });

@@ -1,19 +1,8 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoId } from "../../prisma/seed/kit.js";
-import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useBrowserPanel();
 
 describe("the pipeline Kanban in a real browser", () => {
   it("drags a deal to another stage with the mouse; the move is saved and survives a reload", async () => {
@@ -21,14 +10,10 @@ describe("the pipeline Kanban in a real browser", () => {
     const dealId = demoId("deal:residential:patel");
     const from = demoId("stage:residential:New Lead");
     const to = demoId("stage:residential:Negotiation");
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/pipelines?pipeline=${pipelineId}`);
+    const page = await e2e.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors = pageErrors(page);
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/pipelines?pipeline=${pipelineId}`);
     await page.waitForSelector(`[data-sortable-stage="${to}"][data-sortable-ready]`);
     const card = page.locator(`#deal-${dealId}`);
     await expect(card.locator("xpath=..").getAttribute("data-sortable-stage")).resolves.toBe(from);
@@ -59,7 +44,7 @@ describe("the pipeline Kanban in a real browser", () => {
     await expect(page.locator(`section[data-stage="${from}"] #deal-${dealId}`).count()).resolves.toBe(0);
     await screenshot(page, "pipelines-dragged");
 
-    const deal = await server.w.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
+    const deal = await e2e.server.w.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
     expect(deal.stage_id).toBe(to);
     expect(errors).toEqual([]);
   });
@@ -68,9 +53,9 @@ describe("the pipeline Kanban in a real browser", () => {
     const pipelineId = demoId("pipeline:residential");
     const dealId = demoId("deal:residential:begay");
     const won = demoId("stage:residential:Won");
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/pipelines?pipeline=${pipelineId}`);
+    const page = await e2e.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/pipelines?pipeline=${pipelineId}`);
     const card = page.locator(`#deal-${dealId}`);
     await card.locator('select[name="stage_id"]').selectOption(won);
     const posted = page.waitForResponse((r) => r.url().endsWith(`/admin/pipelines/deals/${dealId}/move`));
@@ -78,7 +63,7 @@ describe("the pipeline Kanban in a real browser", () => {
     expect((await posted).status()).toBe(200);
     await page.waitForSelector(`section[data-stage="${won}"] #deal-${dealId}`);
     await screenshot(page, "pipelines-select-move");
-    const deal = await server.w.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
+    const deal = await e2e.server.w.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
     expect(deal).toMatchObject({ stage_id: won, status: "won" });
   });
 });

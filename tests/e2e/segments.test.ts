@@ -1,35 +1,20 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { userId } from "../../prisma/seed/people.js";
-import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useBrowserPanel();
 
 describe("segments in a real browser", () => {
   it("builds a two-row segment whose live count matches the database, saves it and blasts it", async () => {
     const ownerId = userId("breeze");
-    const expected = await server.w.prisma.customer.count({
+    const expected = await e2e.server.w.prisma.customer.count({
       where: { owner_id: ownerId, property_city: "Phoenix", status: "active" },
     });
     expect(expected).toBeGreaterThan(0);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/segments/new`);
+    const page = await e2e.browser.newPage();
+    const errors = pageErrors(page);
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/segments/new`);
     await page.fill('input[name="name"]', "Phoenix active (e2e)");
     await page.selectOption('select[name="owner_id"]', ownerId);
     // Changing a row's field re-renders the builder with that field's operators and value input.
@@ -44,7 +29,7 @@ describe("segments in a real browser", () => {
     await screenshot(page, "segment-builder");
 
     await Promise.all([page.waitForURL(/saved=1/), page.click("[data-save]")]);
-    const segment = await server.w.prisma.segment.findFirstOrThrow({ where: { name: "Phoenix active (e2e)" } });
+    const segment = await e2e.server.w.prisma.segment.findFirstOrThrow({ where: { name: "Phoenix active (e2e)" } });
     expect(segment.filter).toEqual({
       all: [
         { field: "city", op: "=", value: "Phoenix" },
@@ -61,8 +46,8 @@ describe("segments in a real browser", () => {
     await screenshot(page, "segment-blast-confirm");
     await Promise.all([page.waitForURL(/sent=/), page.click("[data-confirm-blast]")]);
     await page.waitForSelector('#campaigns [data-state="sent"]');
-    const campaign = await server.w.prisma.campaign.findFirstOrThrow({ where: { segment_id: segment.id } });
-    expect(await server.w.prisma.outboundMessage.count({ where: { campaign_id: campaign.id, lane: "bulk" } })).toBe(
+    const campaign = await e2e.server.w.prisma.campaign.findFirstOrThrow({ where: { segment_id: segment.id } });
+    expect(await e2e.server.w.prisma.outboundMessage.count({ where: { campaign_id: campaign.id, lane: "bulk" } })).toBe(
       audience,
     );
     await screenshot(page, "segment-blast-sent");

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { buildApp } from "../../admin/app.js";
 import { argon2Hasher } from "../../admin/panel/passwords.js";
 import { createChatRuntime } from "../../bot/runtime.js";
@@ -80,4 +81,34 @@ export async function signIn(page: Page, base: string, user = ADMIN): Promise<vo
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * One seeded panel server and one Chromium for a test file: started before its tests, closed
+ * after. Read `e2e.server` / `e2e.browser` inside tests.
+ */
+export function useBrowserPanel(): { readonly server: PanelServer; readonly browser: Browser } {
+  const ctx = {} as { server: PanelServer; browser: Browser };
+  beforeAll(async () => {
+    ctx.server = await startPanel();
+    ctx.browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
+}
+
+/**
+ * Collect a page's script errors and console errors (CSP violations show up there): a test ends
+ * with `expect(errors).toEqual([])`. `ignore` drops expected ones (e.g. a deliberate 422).
+ */
+export function pageErrors(page: Page, ignore: (text: string) => boolean = () => false): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !ignore(m.text())) errors.push(m.text());
+  });
+  return errors;
 }

@@ -1,29 +1,9 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
-let server: PanelServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startPanel();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** Errors the page reports (CSP violations show up as console errors). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
-  return errors;
-}
+const e2e = useBrowserPanel();
 
 const markPage = (page: Page) =>
   page.evaluate(() => {
@@ -33,12 +13,12 @@ const marked = (page: Page) => page.evaluate(() => (window as unknown as { __mar
 
 describe("templates in a real browser", () => {
   it("edits a sequence template: steps editor and live preview without a reload, then saves", async () => {
-    const tpl = await server.w.prisma.sequenceTemplate.findFirstOrThrow({ where: { name: "replacement_urgent" } });
+    const tpl = await e2e.server.w.prisma.sequenceTemplate.findFirstOrThrow({ where: { name: "replacement_urgent" } });
     const steps = tpl.steps as Array<{ text: string }>;
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, server.url);
-    await page.goto(`${server.url}/admin/templates`);
+    const page = await e2e.browser.newPage();
+    const errors = pageErrors(page);
+    await signIn(page, e2e.server.url);
+    await page.goto(`${e2e.server.url}/admin/templates`);
     await page.click(`#tpl-${tpl.id} a`);
     await page.waitForSelector("#template-form");
     await markPage(page);
@@ -72,7 +52,7 @@ describe("templates in a real browser", () => {
 
     await Promise.all([page.waitForURL(/saved=1/), page.click("[data-save]")]);
     await page.waitForSelector("[data-saved]");
-    const saved = await server.w.prisma.sequenceTemplate.findUniqueOrThrow({ where: { id: tpl.id } });
+    const saved = await e2e.server.w.prisma.sequenceTemplate.findUniqueOrThrow({ where: { id: tpl.id } });
     const savedSteps = saved.steps as Array<{ text: string }>;
     expect(savedSteps[0]?.text).toBe("Hello {{first_name}}, your {{asset_brand}} is {{asset_age_years}} years old.");
     expect(savedSteps).toHaveLength(count);
