@@ -3,92 +3,36 @@
  * the main menu as an inline keyboard, and a customer's relayed message answered with its
  * "Reply" button — the answer leaving through the outbox on the customer's own channel.
  */
-import { Api, type Bot } from "grammy";
 import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChatApp, createChatApp } from "../../bot/chat/app.js";
-import { localizedChannel } from "../../bot/chat/outbound.js";
-import { createTelegramBot, startPolling } from "../../bot/telegram/bot.js";
-import { telegramChannel } from "../../bot/telegram/channel.js";
 import { bindIdentity } from "../../core/accounts/link.service.js";
-import { OutboxSender } from "../../jobs/outbox-sender.js";
 import type { Customer, User } from "../../prisma/generated/client.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
 import { makeCustomer, makeMarketer } from "../support/factories.js";
-import { FakeTelegram } from "../support/fake-telegram.js";
-import { until } from "./helpers.js";
+import { startTelegramChat, type TelegramChat } from "./telegram-harness.js";
 
 const CHAT = 7301;
-const silent = { info() {}, warn() {} };
 let w: TestWorld;
-let tg: FakeTelegram;
-let chat: ChatApp;
-let bot: Bot;
-let polling: { stop(): Promise<void> };
-let sender: OutboxSender;
+let t: TelegramChat;
 let mia: User;
 let sofie: Customer;
 
 beforeAll(async () => {
   w = await createWorld();
-  tg = await FakeTelegram.start({ now: () => w.clock.now().getTime() });
-  chat = createChatApp(w.deps);
-  bot = createTelegramBot({ token: tg.token, apiRoot: tg.apiRoot, chat, log: silent });
-  polling = await startPolling(bot, silent);
-  const channel = localizedChannel(w.deps, telegramChannel(new Api(tg.token, { apiRoot: tg.apiRoot })));
-  sender = new OutboxSender(w.deps, { channels: { telegram: channel }, sleep: async (ms) => w.clock.advance(ms) });
+  t = await startTelegramChat(w, CHAT, { first_name: "Mia" });
   mia = await makeMarketer(w.prisma, { name: "Mia Marketer" });
   sofie = await makeCustomer(w.prisma, { owner_id: mia.id, name: "Sofie Dahl" });
   const linked = await bindIdentity(w.deps, { channel: "telegram", address: String(CHAT), userId: mia.id });
   if (!linked.ok) throw new Error(linked.message);
 });
 afterAll(async () => {
-  await polling?.stop();
-  await tg?.close();
+  await t?.stop();
   await w?.close();
 });
 
-/** Send every due Telegram row, moving the fake clock over the sender's pacing. */
-async function deliver(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await sender.tick()) > 0) continue;
-    const left = await w.prisma.outboundMessage.findFirst({
-      where: { channel: "telegram", status: { in: ["queued", "sending"] } },
-      orderBy: { next_attempt_at: "asc" },
-    });
-    if (!left) return;
-    w.clock.advance(Math.max(1, left.next_attempt_at.getTime() - w.clock.now().getTime()));
-  }
-  throw new Error("outbox did not drain");
-}
-
-async function processed(externalId: string): Promise<void> {
-  await until(async () => {
-    const row = await w.prisma.inboundMessage.findUnique({
-      where: { channel_external_id: { channel: "telegram", external_id: externalId } },
-    });
-    return Boolean(row?.processed_at);
-  });
-}
-
-async function receive(step: () => Promise<void>): Promise<Message[]> {
-  const before = tg.messagesTo(CHAT).length;
-  await step();
-  await deliver();
-  return tg.messagesTo(CHAT).slice(before);
-}
-
-const says = (text: string) =>
-  receive(async () => {
-    const u = tg.sendText(CHAT, text, { first_name: "Mia", language_code: "en" });
-    await processed(`msg:${CHAT}:${u.message?.message_id}`);
-  });
-
-const presses = (message: Message | undefined, data: string) =>
-  receive(async () => {
-    const u = tg.pressButton(CHAT, message?.message_id ?? 0, data);
-    await processed(`cb:${u.callback_query?.id ?? ""}`);
-  });
+const says = (text: string) => t.says(text);
+const presses = (message: Message | undefined, data: string) => t.presses(message, data);
+const receive = (step: () => Promise<void>) => t.receive(step);
 
 const keyboard = (m: Message | undefined) => m?.reply_markup?.inline_keyboard.map((row) => row.map((b) => b.text));
 
@@ -109,7 +53,12 @@ describe("buttons on Telegram", () => {
     const bound = await bindIdentity(w.deps, { channel: "sandbox", address: "sbx-sofie", customerId: sofie.id });
     expect(bound.ok).toBe(true);
     const [nudge] = await receive(async () => {
-      await chat.handle({ channel: "sandbox", externalId: "sofie-1", address: "sbx-sofie", text: "Still available?" });
+      await t.chat.handle({
+        channel: "sandbox",
+        externalId: "sofie-1",
+        address: "sbx-sofie",
+        text: "Still available?",
+      });
     });
     expect(nudge?.text).toMatch(/^💬 Sofie Dahl: Still available\?/);
     expect(keyboard(nudge)).toEqual([["↩️ Reply", "🗂 Card"]]);

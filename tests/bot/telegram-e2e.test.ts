@@ -3,90 +3,30 @@
  * API over HTTP, on a fake clock: link, offer, bid by button, close, window, answer, the
  * customer's reply back — delivered by the real OutboxSender through telegramChannel.
  */
-import { Api, type Bot } from "grammy";
 import type { Message, Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChatApp, createChatApp } from "../../bot/chat/app.js";
-import { localizedChannel } from "../../bot/chat/outbound.js";
-import { createTelegramBot, startPolling } from "../../bot/telegram/bot.js";
-import { telegramChannel } from "../../bot/telegram/channel.js";
-import { OutboxSender } from "../../jobs/outbox-sender.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
-import { FakeTelegram } from "../support/fake-telegram.js";
-import { contractorWithCode, MIN, marketplaceBasics, newLead, until } from "./helpers.js";
+import { contractorWithCode, MIN, marketplaceBasics, newLead } from "./helpers.js";
+import { startTelegramChat, type TelegramChat } from "./telegram-harness.js";
 
 const CHAT = 7001;
-const silent = { info() {}, warn() {} };
 let w: TestWorld;
-let tg: FakeTelegram;
-let chat: ChatApp;
-let bot: Bot;
-let polling: { stop(): Promise<void> };
-let sender: OutboxSender;
+let t: TelegramChat;
 
 beforeAll(async () => {
   w = await createWorld({ BIDDING_WINDOW: "15m", RESPONSE_WINDOW: "2h" });
   await marketplaceBasics(w);
-  tg = await FakeTelegram.start({ now: () => w.clock.now().getTime() });
-  chat = createChatApp(w.deps);
-  bot = createTelegramBot({ token: tg.token, apiRoot: tg.apiRoot, chat, log: silent });
-  polling = await startPolling(bot, silent);
-  const channel = localizedChannel(w.deps, telegramChannel(new Api(tg.token, { apiRoot: tg.apiRoot })));
-  // The sender paces per chat on the world's clock; its waits move that clock, not real time.
-  sender = new OutboxSender(w.deps, { channels: { telegram: channel }, sleep: async (ms) => w.clock.advance(ms) });
+  t = await startTelegramChat(w, CHAT, { first_name: "Bob" });
 });
 afterAll(async () => {
-  await polling?.stop();
-  await tg?.close();
+  await t?.stop();
   await w?.close();
 });
 
-/** Send every due Telegram row; fail loudly if one failed for good. */
-async function deliver(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await sender.tick()) > 0) continue;
-    const failed = await w.prisma.outboundMessage.findFirst({ where: { channel: "telegram", status: "failed" } });
-    if (failed) throw new Error(`outbox row ${failed.kind} failed: ${failed.last_error}`);
-    const left = await w.prisma.outboundMessage.findFirst({
-      where: { channel: "telegram", status: { in: ["queued", "sending"] } },
-      orderBy: { next_attempt_at: "asc" },
-    });
-    if (!left) return;
-    w.clock.advance(Math.max(1, left.next_attempt_at.getTime() - w.clock.now().getTime()));
-  }
-  throw new Error("outbox did not drain");
-}
-
-async function processed(externalId: string): Promise<void> {
-  await until(async () => {
-    const row = await w.prisma.inboundMessage.findUnique({
-      where: { channel_external_id: { channel: "telegram", external_id: externalId } },
-    });
-    return Boolean(row?.processed_at);
-  });
-}
-
-/** What the bot sent to the chat while `step` ran and the outbox drained. */
-async function receive(step: () => Promise<void>): Promise<Message[]> {
-  const before = tg.messagesTo(CHAT).length;
-  await step();
-  await deliver();
-  return tg.messagesTo(CHAT).slice(before);
-}
-
-const says = (text: string) =>
-  receive(async () => {
-    const u = tg.sendText(CHAT, text, { first_name: "Bob", language_code: "en" });
-    await processed(`msg:${CHAT}:${u.message?.message_id}`);
-  });
-
-const presses = (message: Message | undefined, data: string) =>
-  receive(async () => {
-    const u = tg.pressButton(CHAT, message?.message_id ?? 0, data);
-    const id = u.callback_query?.id ?? "";
-    await processed(`cb:${id}`);
-    expect(tg.answeredCallbacks.some((a) => a.id === id)).toBe(true);
-  });
+const says = (text: string) => t.says(text);
+const presses = (message: Message | undefined, data: string) => t.presses(message, data);
+const receive = (step: () => Promise<void>) => t.receive(step);
+const processed = (externalId: string) => t.processed(externalId);
 
 const texts = (ms: Message[]) => ms.map((m) => m.text ?? "").join("\n---\n");
 
@@ -134,10 +74,10 @@ describe("a contractor's day on Telegram", () => {
     expect(windowMessage?.text).toMatch(/About 2 h left/);
     const edits = await receive(async () => {
       w.clock.advance(11 * MIN);
-      expect(await chat.refreshCountdowns()).toBe(1);
+      expect(await t.chat.refreshCountdowns()).toBe(1);
     });
     expect(edits).toEqual([]);
-    const now = tg.messagesTo(CHAT).find((m) => m.message_id === windowMessage?.message_id);
+    const now = t.tg.messagesTo(CHAT).find((m) => m.message_id === windowMessage?.message_id);
     expect(now?.text).toMatch(/About 1 h 50 min left/);
     expect(now?.edit_date).toBeDefined();
   });
@@ -152,7 +92,7 @@ describe("a contractor's day on Telegram", () => {
   it("relays the customer's SMS reply, and the contractor answers by replying to it", async () => {
     const lead = await w.prisma.lead.findUniqueOrThrow({ where: { id: leadId } });
     const [relayed] = await receive(async () => {
-      const r = await chat.handle({
+      const r = await t.chat.handle({
         channel: "sms",
         externalId: "SM-0001",
         address: lead.customer_phone ?? "",
@@ -162,7 +102,7 @@ describe("a contractor's day on Telegram", () => {
     });
     expect(relayed?.text).toBe("💬 Anna Jensen: Great, see you at 3!\n(Reply to this message to answer.)");
     const answer = await receive(async () => {
-      const u = tg.pushUpdate({
+      const u = t.tg.pushUpdate({
         message: {
           message_id: 9_001,
           date: Math.floor(w.clock.now().getTime() / 1000),
@@ -183,7 +123,7 @@ describe("a contractor's day on Telegram", () => {
     expect(texts(await says("/won -5"))).toMatch(/“-5” is not an amount I can use/);
     expect(texts(await says("/won 1e12"))).toMatch(/“1e12” is not an amount I can use/);
     const won = await receive(async () => {
-      const u = tg.pushUpdate({
+      const u = t.tg.pushUpdate({
         message: {
           message_id: 9_002,
           date: Math.floor(w.clock.now().getTime() / 1000),
@@ -220,8 +160,8 @@ describe("a contractor's day on Telegram", () => {
   });
 
   it("stops gracefully", async () => {
-    await polling.stop();
-    expect(bot.isRunning()).toBe(false);
+    await t.stopPolling();
+    expect(t.bot.isRunning()).toBe(false);
     expect(await w.prisma.inboundMessage.count({ where: { processed_at: null } })).toBe(0);
   });
 });
