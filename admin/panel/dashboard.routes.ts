@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PLATFORM, platformDashboard, dmoPanel as readDmoPanel } from "../../core/kpi/dashboard.query.js";
 import { openTickerCursor, pollTicker, tickerHead } from "../../core/kpi/ticker.query.js";
+import { unansweredLeads } from "../../core/marketplace/unanswered.service.js";
 import { dashboardCharts, trendMark } from "./dashboard.view.js";
 import { render, renderPartial } from "./render.js";
 import type { PanelDeps } from "./types.js";
@@ -31,12 +32,15 @@ export function dashboardRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     const tz = deps.config.defaultTimezone;
 
     app.get("/", { schema: { querystring: dmoQuery } }, async (req, reply) => {
-      const d = await platformDashboard(deps, { tz, marketerId: req.query.marketer });
+      const [d, unanswered] = await Promise.all([
+        platformDashboard(deps, { tz, marketerId: req.query.marketer }),
+        unansweredLeads(deps.prisma),
+      ]);
       return render(
         req,
         reply,
         "pages/dashboard",
-        { d, charts: dashboardCharts(d), trendMark },
+        { d, unanswered, charts: dashboardCharts(d), trendMark },
         { title: "Dashboard — LeadRelay" },
       );
     });

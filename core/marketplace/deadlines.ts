@@ -1,6 +1,7 @@
 import type { CoreDeps } from "../context.js";
 import { closeBidding } from "./bid.service.js";
 import { archiveOldLeads } from "./lead.service.js";
+import { raiseUnansweredAlarms } from "./unanswered.service.js";
 import { parseWakeKey, wakeKey } from "./wakeups.js";
 import { expireWindow, warnWindow } from "./window.service.js";
 
@@ -53,12 +54,16 @@ export async function dueMarketplaceKeys(deps: CoreDeps, now: Date, limit = 500)
 }
 
 /**
- * The reconciler: find every due marketplace deadline and handle it, then archive old leads.
+ * The reconciler: find every due marketplace deadline and handle it, raise the unanswered-lead
+ * alarms, then archive old leads.
  * Runs every few seconds, so a lost or flushed scheduler job is caught.
  */
 export async function reconcileMarketplace(deps: CoreDeps): Promise<{ handled: number; archived: number }> {
   const keys = await dueMarketplaceKeys(deps, deps.clock.now());
   for (const key of keys) await handleMarketplaceWakeup(deps, key);
+  const alarms = await raiseUnansweredAlarms(deps);
+  if (alarms > 0)
+    deps.log.warn(`${alarms} lead(s) unanswered for ${deps.config.marketplace.unansweredAlertMs / 60_000} min`);
   const archived = await archiveOldLeads(deps);
-  return { handled: keys.length, archived };
+  return { handled: keys.length + alarms, archived };
 }
