@@ -11,7 +11,7 @@ import type { ChatDeps } from "./chat/types.js";
 import { customerChannels, customerWebhookRoutes } from "./customer-channels.js";
 import { sandboxChannel } from "./sandbox/channel.js";
 import { sandboxRoutes } from "./sandbox/routes.js";
-import { createTelegramBot, registerWebhook, startPolling } from "./telegram/bot.js";
+import { createTelegramBot, publishCommands, registerWebhook, startPolling } from "./telegram/bot.js";
 import { telegramChannel } from "./telegram/channel.js";
 import { telegramWebhookRoutes } from "./telegram/webhook.js";
 import { createWhatsappAdapter, startWhatsapp, type WhatsappAdapter } from "./whatsapp/adapter.js";
@@ -62,6 +62,7 @@ export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<()
   if (rt.telegram) {
     // For the panel's channels page, which may run in another process.
     if (!rt.telegram.isInited()) await rt.telegram.init();
+    await publishCommands(rt.telegram).catch((err: unknown) => deps.log.warn("telegram: command menu not set", err));
     const status: TelegramStatus = {
       username: rt.telegram.botInfo.username,
       mode: webhookUrl && webhookSecret ? "webhook" : "polling",

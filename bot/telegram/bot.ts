@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot } from "grammy";
 import type { CoreLog } from "../../core/context.js";
 import type { ChatApp } from "../chat/app.js";
+import { LANGUAGES, type Lang, translator } from "../chat/i18n.js";
 import { toInbound } from "./normalise.js";
 
 /** How long a graceful stop waits for Telegram before giving up on confirming the offset. */
@@ -89,4 +90,28 @@ export async function startPolling(bot: Bot, log: CoreLog): Promise<{ stop(): Pr
 /** Webhook mode: tell Telegram where to post updates, with the secret it must send back. */
 export async function registerWebhook(bot: Bot, url: string, secretToken: string): Promise<void> {
   await bot.api.setWebhook(url, { secret_token: secretToken, allowed_updates: [...ALLOWED_UPDATES] });
+}
+
+/** The command menu for one language, read from the help text's "/command … — what" lines. */
+export function commandMenu(lang: Lang): Array<{ command: string; description: string }> {
+  const help = translator(lang)("help.contractor");
+  const menu: Array<{ command: string; description: string }> = [];
+  for (const line of help.split("\n")) {
+    const m = /^\/([a-z_]{1,32})\b[^—]*—\s*(.+)$/.exec(line.trim());
+    if (m?.[1] && m[2] && !menu.some((c) => c.command === m[1])) {
+      menu.push({ command: m[1], description: m[2].slice(0, 256) });
+    }
+  }
+  return menu;
+}
+
+/**
+ * Publish the bot's command menu (the "/" button in Telegram) in every language of the
+ * catalogue, from the same help text people read: one list to keep current, never two.
+ */
+export async function publishCommands(bot: Bot): Promise<void> {
+  await bot.api.setMyCommands(commandMenu("en"));
+  for (const lang of LANGUAGES.filter((l) => l !== "en")) {
+    await bot.api.setMyCommands(commandMenu(lang), { language_code: lang });
+  }
 }

@@ -257,7 +257,22 @@ export class FakeTelegram {
         this.answeredCallbacks.push({ id, text: p.text as string | undefined, at: this.now() });
         return ok(true);
       }
-      case "setMyCommands":
+      case "setMyCommands": {
+        // Telegram's limits: 1–100 commands, each 1–32 of a–z, 0–9, _; descriptions 1–256 characters.
+        const cmds = Array.isArray(p.commands)
+          ? (p.commands as Array<{ command?: unknown; description?: unknown }>)
+          : [];
+        const bad = cmds.find(
+          (c) =>
+            typeof c.command !== "string" ||
+            !/^[a-z0-9_]{1,32}$/.test(c.command) ||
+            typeof c.description !== "string" ||
+            c.description.length < 1 ||
+            c.description.length > 256,
+        );
+        if (cmds.length < 1 || cmds.length > 100 || bad) return err(400, "Bad Request: BOT_COMMAND_INVALID");
+        return ok(true);
+      }
       case "sendChatAction":
         return ok(true);
       default:
