@@ -3,11 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestAccess } from "../../core/accounts/link.service.js";
 import { demoId } from "../../prisma/seed/kit.js";
 import { userId } from "../../prisma/seed/people.js";
-import { seedDemoData } from "../../prisma/seed.js";
-import { createTestApp } from "../support/app.js";
-import { createWorld, type TestWorld } from "../support/deps.js";
+import type { TestWorld } from "../support/deps.js";
 import { makeChannelIdentity, makeContractor } from "../support/factories.js";
-import { createPanelUser, PanelClient } from "./support.js";
+import { createPanelUser, PanelClient, seededPanel } from "./support.js";
 
 const NOW = new Date("2026-11-18T17:00:00Z");
 const XSS = "<script>alert(1)</script>";
@@ -27,14 +25,9 @@ async function accessRequest(name: string) {
 }
 
 beforeAll(async () => {
-  w = await createWorld();
-  w.clock.set(NOW);
-  await seedDemoData(w.prisma, NOW);
-  app = await createTestApp(w);
-  const u = await createPanelUser(w, "admin");
-  adminId = u.id;
-  admin = new PanelClient(app);
-  await admin.login(u.email ?? "");
+  const s = await seededPanel(NOW);
+  ({ w, app, client: admin } = s);
+  adminId = s.user.id;
 });
 afterAll(async () => {
   await app.close();

@@ -1,7 +1,10 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { argon2Hasher } from "../../admin/panel/passwords.js";
 import type { PanelRole } from "../../core/accounts/panel-auth.service.js";
+import { seedDemoData } from "../../prisma/seed.js";
+import { createTestApp } from "../support/app.js";
 import type { TestWorld } from "../support/deps.js";
+import { createWorld } from "../support/deps.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -62,4 +65,19 @@ export class PanelClient {
     await this.get("/admin");
     return res;
   }
+}
+
+/**
+ * The demo world seeded at `now` (the clock set there), the web app on it and a signed-in panel
+ * user of `role`: what most panel suites start from.
+ */
+export async function seededPanel(now: Date, role: PanelRole = "admin") {
+  const w = await createWorld();
+  w.clock.set(now);
+  await seedDemoData(w.prisma, now);
+  const app = await createTestApp(w);
+  const user = await createPanelUser(w, role);
+  const client = new PanelClient(app);
+  await client.login(user.email ?? "");
+  return { w, app, user, client };
 }
