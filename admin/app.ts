@@ -1,18 +1,28 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { soleOwner } from "../core/accounts/visibility.js";
 import type { CoreDeps } from "../core/context.js";
 import { dmoKpis } from "../core/kpi/dmo.kpi.js";
+import { aiRoutes } from "./api/ai.routes.js";
 import { crmHookRoutes, crmRoutes } from "./api/crm.routes.js";
 import { emailRoutes } from "./api/email.routes.js";
-import { installErrorHandlers } from "./api/errors.js";
+import { frameworkErrors, installErrorHandlers } from "./api/errors.js";
 import { hookRoutes } from "./api/hooks.routes.js";
 import { kpiRoutes } from "./api/kpi.routes.js";
 import { marketplaceRoutes } from "./api/marketplace.routes.js";
+import { installWebMetrics, type MetricsScrape } from "./api/metrics.routes.js";
 import { nurturingRoutes } from "./api/nurturing.routes.js";
+import { operatorRoutes } from "./api/operators.routes.js";
+import { opportunityRoutes } from "./api/opportunities.routes.js";
+import { installRateLimits, type RateLimitRedis } from "./api/rate-limits.js";
 import { segmentRoutes } from "./api/segments.routes.js";
+import { serviceRoutes } from "./api/service.routes.js";
+import { teamRoutes } from "./api/teams.routes.js";
 import { trackingRoutes } from "./api/tracking.routes.js";
+import { userRoutes } from "./api/users.routes.js";
+import { installBoundaryGuard } from "./boundary.js";
 import { argon2Hasher } from "./panel/passwords.js";
 import { panelPlugin } from "./panel/plugin.js";
 import type { PanelDeps } from "./panel/types.js";
@@ -32,18 +42,45 @@ export interface WebDeps extends CoreDeps {
   /** Resolves when every backing service answers; rejects with the one that does not. */
   checkReady(): Promise<void>;
   logger?: boolean | object;
+  /** The process logger (pino): every request logs through a child carrying its `reqId`. */
+  loggerInstance?: FastifyBaseLogger;
   /** Password hashing for panel sign-in (Argon2id unless a test passes a cheaper one). */
   hasher?: PanelDeps["hasher"];
   /** The chat sandbox, handed in by main.ts (admin/ may not import bot/). */
   sandbox?: PanelDeps["sandbox"];
+  /** Scaled mode: the Redis the rate limits share across web processes (closed with the app). */
+  rateLimitRedis?: RateLimitRedis;
+  /** Prometheus text for `GET /metrics`, handed in by main.ts (no route without it). */
+  scrapeMetrics?: () => Promise<MetricsScrape>;
+}
+
+/** TRUST_PROXY for fastify: a hop count becomes "trust the first N hops" (fastify's types take no number). */
+function trustProxyOption(
+  tp: WebDeps["config"]["trustProxy"],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof tp === "number" ? (_addr, hop) => hop < tp : tp;
 }
 
 /** Build the web application (API, hooks, panel) without listening, so tests can inject. */
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, trustProxy: true, bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
+    trustProxy: trustProxyOption(deps.config.trustProxy),
+    bodyLimit: 256 * 1024,
+    // Router errors (`%ff` in a path, an over-long id) in the API's error shape.
+    frameworkErrors,
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  installBoundaryGuard(app);
+  installWebMetrics(app, {
+    metrics: deps.metrics,
+    scrape: deps.scrapeMetrics,
+    token: deps.config.metrics.token,
+    telegramWebhookPath: deps.config.telegram.webhookUrl ? new URL(deps.config.telegram.webhookUrl).pathname : null,
+  });
+  await installRateLimits(app, deps); // /api/hooks/* per address, /api/* per key: before any route
   const routeList: Array<{ method: string; url: string }> = [];
   app.decorate("routeList", routeList);
   app.addHook("onRoute", (r) => {
@@ -89,16 +126,23 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     crmRoutes(deps, {
       // GET /customers/stats carries a marketer's daily-method (DMO) counters too (seed 003).
       statsExtension: async (scope, now) => {
-        if (scope.kind !== "contractor") return {};
-        const dmo = await dmoKpis(deps.prisma, scope.ownerId, now);
+        const ownerId = soleOwner(scope);
+        if (ownerId === undefined) return {};
+        const dmo = await dmoKpis(deps.prisma, ownerId, now);
         return dmo.ok ? { dmo: dmo.value } : {};
       },
     }),
     { prefix: "/api" },
   );
   await app.register(nurturingRoutes(deps), { prefix: "/api" });
+  await app.register(opportunityRoutes(deps), { prefix: "/api" });
   await app.register(kpiRoutes(deps), { prefix: "/api" });
   await app.register(segmentRoutes(deps), { prefix: "/api" });
+  await app.register(serviceRoutes(deps), { prefix: "/api" }); // seed 004 service records
+  await app.register(operatorRoutes(deps), { prefix: "/api" }); // lead sources, settings, automation rules
+  await app.register(userRoutes(deps, deps.hasher ?? argon2Hasher), { prefix: "/api" }); // panel users
+  await app.register(teamRoutes(deps), { prefix: "/api" }); // sales managers' teams
+  await app.register(aiRoutes(deps), { prefix: "/api" }); // seed 004 AI features (core/ai)
   await app.register(hookRoutes(deps), { prefix: "/api/hooks" });
   await app.register(crmHookRoutes(deps), { prefix: "/api/hooks" });
   await app.register(trackingRoutes(deps)); // /t/:token and /o/:token.gif, no auth

@@ -15,6 +15,7 @@ import { createTelegramBot, publishCommands, registerWebhook, startPolling } fro
 import { telegramChannel } from "./telegram/channel.js";
 import { telegramWebhookRoutes } from "./telegram/webhook.js";
 import { createWhatsappAdapter, startWhatsapp, type WhatsappAdapter } from "./whatsapp/adapter.js";
+import { holdWhatsappLock } from "./whatsapp/leader-lock.js";
 import { baileysSocketFactory } from "./whatsapp/socket.js";
 
 /** The chat side of one process: the chat app, the channels the outbox sends on, the Telegram bot. */
@@ -44,11 +45,24 @@ export function createChatRuntime(deps: ChatDeps): ChatRuntime {
   return { chat, channels, telegram, whatsapp };
 }
 
+/** What the bot role runs besides the chat app (main.ts wires these; bot/ never imports jobs/). */
+export interface ChatRoleOptions {
+  /** Starts the outbox sender for WhatsApp rows; run only while this process holds the number. */
+  whatsappOutbox?: () => () => Promise<void>;
+  /** How often a bot waiting for the WhatsApp number tries again (default 2 s). */
+  whatsappLockRetryMs?: number;
+}
+
 /**
  * The bot role: long polling, or (TELEGRAM_WEBHOOK_URL set) registering the webhook the web role
- * serves; plus the chat app's retry and countdown sweeps. Returns the graceful stop.
+ * serves; plus the chat app's retry and countdown sweeps; plus WhatsApp (WHATSAPP_ENABLED) once
+ * this process holds the number's lock (whatsapp/leader-lock.ts). Returns the graceful stop.
  */
-export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<() => Promise<void>> {
+export async function startChatRole(
+  rt: ChatRuntime,
+  deps: ChatDeps,
+  opts: ChatRoleOptions = {},
+): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
   const { webhookUrl, webhookSecret } = deps.config.telegram;
   if (rt.telegram && webhookUrl && webhookSecret) {
@@ -70,12 +84,42 @@ export async function startChatRole(rt: ChatRuntime, deps: ChatDeps): Promise<()
     };
     await writeSetting(deps.prisma, TELEGRAM_STATUS_KEY, status, deps.clock.now());
   }
-  if (rt.whatsapp) stops.push(await startWhatsapp(rt.whatsapp, deps.log));
+  if (rt.whatsapp) stops.push(await startWhatsappRole(rt.whatsapp, deps, opts));
   const timers = startChatTimers(rt.chat, deps.log);
   stops.push(() => timers.stop());
   return async () => {
     for (const stop of stops) await stop();
   };
+}
+
+/**
+ * WhatsApp's socket and its outbox sender, in the one process holding the number: on PostgreSQL
+ * behind the lock (a second bot waits and takes over when the first dies); on the embedded
+ * database at once (one server per data folder).
+ */
+async function startWhatsappRole(
+  wa: WhatsappAdapter,
+  deps: ChatDeps,
+  opts: ChatRoleOptions,
+): Promise<() => Promise<void>> {
+  const lead = async () => {
+    const stopSocket = await startWhatsapp(wa, deps.log);
+    const stopOutbox = opts.whatsappOutbox?.();
+    return async () => {
+      await stopOutbox?.(); // the message in flight finishes first, then the socket closes
+      await stopSocket();
+    };
+  };
+  const databaseUrl = deps.config.databaseUrl;
+  if (!databaseUrl) return lead();
+  const lock = holdWhatsappLock({
+    databaseUrl,
+    sessionId: wa.sessionId,
+    log: deps.log,
+    retryMs: opts.whatsappLockRetryMs,
+    lead,
+  });
+  return () => lock.stop();
 }
 
 /** The web role's chat routes: the sandbox API, and the Telegram webhook when configured. */

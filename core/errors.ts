@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   LOGIN_FAILED: 401,
   LOGIN_THROTTLED: 429,
   CSRF_INVALID: 403,
+  /** Kept for the API contract: today every AI surface has a rules answer, so none returns it. */
+  LLM_NOT_CONFIGURED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

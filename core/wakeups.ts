@@ -1,8 +1,11 @@
+import { reconcileAiSchedules } from "./ai/schedules.service.js";
 import type { CoreDeps } from "./context.js";
 import { handleCrmWakeup, reconcileCrm } from "./crm/deadlines.js";
 import { handleMarketplaceWakeup, reconcileMarketplace } from "./marketplace/deadlines.js";
 import { reconcileMorningSummaries } from "./nba/morning-summary.service.js";
 import { handleNurturingWakeup, reconcileNurturing } from "./nurturing/deadlines.js";
+import { reconcileForensics } from "./service/forensics.service.js";
+import { reconcileSurveys } from "./service/survey.service.js";
 
 /** Each area owns its wake-up keys; the first that recognises a key handles it. */
 const AREAS = [handleMarketplaceWakeup, handleCrmWakeup, handleNurturingWakeup];
@@ -21,6 +24,14 @@ export async function reconcileAll(deps: CoreDeps): Promise<{ handled: number; a
   const m = await reconcileMarketplace(deps);
   const crm = await reconcileCrm(deps);
   const n = await reconcileNurturing(deps);
+  // AI layer: the day's follow-up and greeting drafts (once per UTC day), before the morning summaries show them.
+  const ai = await reconcileAiSchedules(deps);
   const morning = await reconcileMorningSummaries(deps);
-  return { handled: m.handled + crm.handled + n.handled + morning.handled, archived: m.archived };
+  // Service area: the daily equipment-forensics refresh (deadline column appliances.health_computed_at)
+  // and post-service surveys (jobs.survey_sent_at), both claimed with conditional updates.
+  const forensics = await reconcileForensics(deps);
+  const surveys = await reconcileSurveys(deps);
+  const handled =
+    m.handled + crm.handled + n.handled + ai.handled + morning.handled + forensics.handled + surveys.handled;
+  return { handled, archived: m.archived };
 }

@@ -1,7 +1,7 @@
-import { type ConnectionOptions, Queue, Worker } from "bullmq";
-import type { Scheduler } from "../core/ports.js";
+import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
+import type { Metrics, Scheduler } from "../core/ports.js";
 
-export const WAKEUP_QUEUE = "leadrelay-wakeups";
+const WAKEUP_QUEUE = "leadrelay-wakeups";
 
 /** BullMQ job ids may not contain ":"; keys do. */
 const jobIdFor = (key: string) => key.replaceAll(":", "_");
@@ -43,15 +43,17 @@ export class BullmqScheduler implements Scheduler {
   async at(key: string, when: Date): Promise<void> {
     const jobId = jobIdFor(key);
     const delay = Math.max(0, when.getTime() - Date.now());
+    const data: WakeData = { key, dueAtMs: when.getTime() };
     const existing = await this.queue.getJob(jobId);
     if (existing) {
       if ((await existing.getState()) === "delayed") {
         await existing.changeDelay(delay);
+        await existing.updateData(data); // the due time its lateness is measured from
         return;
       }
       await existing.remove().catch(() => {});
     }
-    await this.queue.add("wake", { key }, { jobId, delay });
+    await this.queue.add("wake", data, { jobId, delay });
   }
 
   async cancel(key: string): Promise<void> {
@@ -63,16 +65,36 @@ export class BullmqScheduler implements Scheduler {
   }
 }
 
-/** Run wake-up jobs from the queue; several processes may run this side by side. */
+/** A wake-up job's data: the deadline key, and when it was due (absent on jobs queued before). */
+interface WakeData {
+  key: string;
+  dueAtMs?: number;
+}
+
+/**
+ * Record how late a job started (`leadrelay_queue_job_lateness_seconds{queue}`): from its due time
+ * (a wake-up's `dueAtMs`; else when it was added plus its delay, as for the reconciler's repeats).
+ */
+export function observeJobLateness(metrics: Metrics | undefined, job: Job, startedAtMs = Date.now()): void {
+  if (!metrics) return;
+  const due = (job.data as Partial<WakeData> | undefined)?.dueAtMs ?? job.timestamp + (job.delay ?? 0);
+  metrics.observe("queue_job_lateness_seconds", (startedAtMs - due) / 1000, { queue: job.queueName });
+}
+
+/**
+ * Run wake-up jobs from the queue; several processes may run this side by side. `handle` gets the
+ * key and the job's id (for its log lines).
+ */
 export function startWakeupWorker(
   connection: ConnectionOptions,
-  handle: (key: string) => Promise<void>,
-  opts: { concurrency?: number; queueName?: string } = {},
+  handle: (key: string, jobId: string) => Promise<void>,
+  opts: { concurrency?: number; queueName?: string; metrics?: Metrics } = {},
 ): Worker {
   return new Worker(
     opts.queueName ?? WAKEUP_QUEUE,
     async (job) => {
-      await handle((job.data as { key: string }).key);
+      observeJobLateness(opts.metrics, job);
+      await handle((job.data as WakeData).key, job.id ?? "");
     },
     { connection, concurrency: opts.concurrency ?? 20 },
   );

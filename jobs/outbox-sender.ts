@@ -1,6 +1,6 @@
 import type { CoreDeps } from "../core/context.js";
-import { retryDelayMs } from "../core/messaging/backoff.js";
-import { failOver } from "../core/messaging/failover.service.js";
+import { nextRetry } from "../core/messaging/backoff.js";
+import { giveUpOutbound } from "../core/messaging/failover.service.js";
 import { SendRateLimiter } from "../core/messaging/rate-limit.js";
 import { checkBeforeSend } from "../core/messaging/send-guard.js";
 import type { Channel } from "../core/ports.js";
@@ -27,6 +27,7 @@ export interface OutboxSenderOptions {
   channels: Partial<Record<ChannelKind, Channel>>;
   batchSize?: number;
   limiter?: SendRateLimiter;
+  /** The jitter source for retry delays, a number in [0, 1) (Math.random unless a test injects one). */
   random?: () => number;
   /** Wait helper (real timers in production; tests may pass a fake). */
   sleep?: (ms: number) => Promise<void>;
@@ -35,9 +36,12 @@ export interface OutboxSenderOptions {
 /**
  * Sends the outbox: claims due rows (transactional lane first, `FOR UPDATE SKIP LOCKED` so
  * several workers never take the same row), paces them per channel and per chat, and records
- * each outcome — sent; retried later with exponential backoff and jitter; after `max_attempts`
- * a visible `failed`. A 429's `retry_after` is honoured without using up an attempt, and holds
- * the whole channel that long (the provider's limit is per bot, not per message).
+ * each outcome — sent; a retryable failure retried with exponential backoff and jitter (capped at
+ * an hour a wait) for OUTBOX_RETRY_FOR from the first attempt, then a visible `failed` with its
+ * reason and the customer's next channel (core/messaging/backoff.ts, failover.service.ts); a
+ * permanent failure (SMTP 5xx, Twilio 4xx) fails at once. A 429's `retry_after` is honoured
+ * without using up an attempt, and holds the whole channel that long (the provider's limit is
+ * per bot, not per message). `attempts` and `first_attempt_at` are columns: a restart keeps them.
  *
  * Restarts lose and duplicate nothing: rows go one at a time, each recorded right after the
  * provider answered. Just before a row goes, its claim is checked and renewed and the recipient's
@@ -54,7 +58,7 @@ export class OutboxSender {
   private stopping = false;
 
   constructor(
-    private readonly deps: Pick<CoreDeps, "prisma" | "clock" | "log">,
+    private readonly deps: Pick<CoreDeps, "prisma" | "clock" | "log" | "config" | "metrics">,
     private readonly opts: OutboxSenderOptions,
   ) {
     this.limiter = opts.limiter ?? new SendRateLimiter();
@@ -142,9 +146,10 @@ export class OutboxSender {
     if (check === "claim_lost") return; // another sender took the row over: it sends it, not us
     row.locked_until = renewedUntil; // the claim we hold now (every update below is conditional on it)
     if (check === "opted_out") {
-      await this.finalFailure(row, checkedAt, "recipient opted out", "cancelled");
+      await this.finalFailure(row, checkedAt, "recipient opted out", "cancelled", row.first_attempt_at);
       return;
     }
+    const firstAttemptAt = row.first_attempt_at ?? checkedAt;
     this.limiter.book(row.channel, row.to_address, this.deps.clock.now().getTime());
     let result: Awaited<ReturnType<Channel["send"]>>;
     try {
@@ -162,6 +167,9 @@ export class OutboxSender {
     }
     const now = this.deps.clock.now();
     if (result.ok) {
+      // Send lag: how long after it was due (this attempt's next_attempt_at) the message went.
+      const lagSeconds = (now.getTime() - row.next_attempt_at.getTime()) / 1000;
+      this.deps.metrics?.observe("outbox_send_lag_seconds", lagSeconds, { channel: row.channel });
       const recorded = await prisma.outboundMessage.updateMany({
         where: ours(row),
         data: {
@@ -170,6 +178,7 @@ export class OutboxSender {
           provider_message_id: result.providerMessageId ?? null,
           locked_until: null,
           last_error: null,
+          first_attempt_at: firstAttemptAt,
         },
       });
       if (recorded.count === 1 && row.sequence_event_id) {
@@ -181,7 +190,10 @@ export class OutboxSender {
       return;
     }
     if (result.retryable && result.retryAfterMs !== undefined) {
-      if (result.holdChannel !== false) this.limiter.pause(row.channel, now.getTime() + result.retryAfterMs);
+      if (result.holdChannel !== false) {
+        this.limiter.pause(row.channel, now.getTime() + result.retryAfterMs);
+        this.deps.metrics?.increment("channel_rate_limited_total", { channel: row.channel }); // the provider's 429
+      }
       await prisma.outboundMessage.updateMany({
         where: ours(row),
         data: {
@@ -194,36 +206,46 @@ export class OutboxSender {
       });
       return;
     }
-    if (result.retryable && row.attempts < row.max_attempts) {
-      await prisma.outboundMessage.updateMany({
-        where: ours(row),
-        data: {
-          status: "queued",
-          next_attempt_at: new Date(now.getTime() + retryDelayMs(row.attempts, this.random())),
-          locked_until: null,
-          last_error: result.error,
-        },
+    let reason = result.error;
+    if (result.retryable) {
+      const decision = nextRetry({
+        attempts: row.attempts,
+        firstAttemptAt,
+        now,
+        random: this.random(),
+        retryForMs: this.deps.config.outboxRetryForMs,
+        lastError: result.error,
       });
-      return;
+      if (decision.retry) {
+        await prisma.outboundMessage.updateMany({
+          where: ours(row),
+          data: {
+            status: "queued",
+            next_attempt_at: decision.at,
+            first_attempt_at: firstAttemptAt,
+            locked_until: null,
+            last_error: result.error,
+          },
+        });
+        return;
+      }
+      reason = decision.reason;
     }
-    this.deps.log.warn(`outbound message ${row.id} failed for good on ${row.channel}: ${result.error}`);
-    await this.finalFailure(row, now, result.error, "failed");
+    this.deps.log.warn(`outbound message ${row.id} failed for good on ${row.channel}: ${reason}`);
+    await this.finalFailure(row, now, reason, "failed", firstAttemptAt);
   }
 
-  /** Record a row that will not be sent: failed for good, or cancelled (the recipient opted out). */
-  private async finalFailure(row: OutboundMessage, now: Date, error: string, status: "failed" | "cancelled") {
-    const prisma = this.deps.prisma;
-    const recorded = await prisma.outboundMessage.updateMany({
-      where: ours(row),
-      data: { status, failed_at: status === "failed" ? now : null, locked_until: null, last_error: error },
-    });
-    if (recorded.count === 1 && row.sequence_event_id) {
-      await prisma.sequenceEvent.update({
-        where: { id: row.sequence_event_id },
-        data: { delivery_status: "failed", error_message: error },
-      });
-    }
-    // A customer message that failed for good goes out on their next allowed channel (a new row).
-    if (recorded.count === 1 && status === "failed") await prisma.$transaction((tx) => failOver(tx, row, now));
+  /**
+   * Record a row that will not be sent: failed for good (then the customer's next channel, in
+   * the same transaction), or cancelled (the recipient opted out).
+   */
+  private async finalFailure(
+    row: OutboundMessage,
+    now: Date,
+    reason: string,
+    status: "failed" | "cancelled",
+    firstAttemptAt: Date | null,
+  ) {
+    await giveUpOutbound(this.deps, row, { now, reason, status, firstAttemptAt });
   }
 }

@@ -4,10 +4,10 @@ import { recordJobRun } from "../core/ops/ops.query.js";
 import type { Channel } from "../core/ports.js";
 import { handleWakeup, reconcileAll } from "../core/wakeups.js";
 import type { ChannelKind } from "../prisma/generated/client.js";
-import { startWakeupWorker } from "./bullmq-scheduler.js";
+import { observeJobLateness, startWakeupWorker } from "./bullmq-scheduler.js";
 import { OutboxSender } from "./outbox-sender.js";
 
-export const MAINTENANCE_QUEUE = "leadrelay-maintenance";
+const MAINTENANCE_QUEUE = "leadrelay-maintenance";
 
 export interface WorkerOptions {
   deps: CoreDeps;
@@ -20,10 +20,17 @@ export interface WorkerOptions {
   queues?: { wakeups?: string; maintenance?: string };
 }
 
+/** The deps of one job: its log lines carry the job's id and key (when the log can make children). */
+export function jobDeps(deps: CoreDeps, bindings: Record<string, string>): CoreDeps {
+  return deps.log.child ? { ...deps, log: deps.log.child(bindings) } : deps;
+}
+
 export interface RunningWorker {
   stop(): Promise<void>;
   /** One reconcile pass now (tests, and the embedded interval). */
   reconcile(): Promise<void>;
+  /** The queues this worker owns besides the scheduler's (scaled mode), for the metrics. */
+  queues: Queue[];
 }
 
 /**
@@ -34,27 +41,38 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { deps } = opts;
   const stops: Array<() => Promise<void>> = [];
+  const queues: Queue[] = [];
   let reconciling = false;
-  const reconcile = async () => {
+  const reconcileWith = async (d: CoreDeps) => {
     if (reconciling) return;
     reconciling = true;
     try {
-      const r = await recordJobRun(deps, "reconcile", () => reconcileAll(deps));
-      if (r.handled > 0 || r.archived > 0) deps.log.info("reconciled", r);
+      const r = await recordJobRun(d, "reconcile", () => reconcileAll(d));
+      if (r.handled > 0 || r.archived > 0) d.log.info("reconciled", r);
     } finally {
       reconciling = false;
     }
   };
+  const reconcile = () => reconcileWith(deps);
 
   if (opts.redis) {
     const maintenanceQueue = opts.queues?.maintenance ?? MAINTENANCE_QUEUE;
-    const wakeups = startWakeupWorker(opts.redis, (key) => handleWakeup(deps, key), {
+    const wakeups = startWakeupWorker(opts.redis, (key, job) => handleWakeup(jobDeps(deps, { job, key }), key), {
       queueName: opts.queues?.wakeups,
+      metrics: deps.metrics,
     });
     const queue = new Queue(maintenanceQueue, { connection: opts.redis });
+    queues.push(queue);
     const every = deps.config.reconcileEveryMs;
     await queue.upsertJobScheduler("reconcile", { every }, { name: "reconcile" });
-    const maintenance = new Worker(maintenanceQueue, reconcile, { connection: opts.redis, concurrency: 1 });
+    const maintenance = new Worker(
+      maintenanceQueue,
+      async (job) => {
+        observeJobLateness(deps.metrics, job);
+        await reconcileWith(jobDeps(deps, { job: job.id ?? "", key: job.name }));
+      },
+      { connection: opts.redis, concurrency: 1 },
+    );
     for (const w of [wakeups, maintenance]) w.on("error", (err) => deps.log.warn("queue worker error", err));
     // The reconciler's schedule lives in Redis too: a flushed (or replaced) Redis would stop it for
     // good, and with it the safety net. Put it back whenever it is missing.
@@ -87,6 +105,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   return {
     reconcile,
+    queues,
     stop: async () => {
       for (const stop of stops.reverse()) await stop().catch((err) => deps.log.warn("worker stop failed", err));
     },

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { startEmbeddedPostgres } from "./embedded.js";
+import { describeHolder, startEmbeddedPostgres } from "./embedded.js";
 import { PrismaClient } from "./generated/client.js";
 
 export type DbMode = "embedded" | "postgres";
@@ -13,6 +13,13 @@ export interface Database {
   mode: DbMode;
   /** True when the embedded database is served by another running LeadRelay process. */
   shared: boolean;
+  /**
+   * Where the data lives, for one line to a person: "the embedded database in /abs/data (shared
+   * with the running server pid 12, …)" or "PostgreSQL at db:5432/leadrelay".
+   */
+  description: string;
+  /** A server records its web port, so a second server on the same data folder can name it. */
+  announce(info: { httpPort: number | null }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,7 +30,14 @@ export class DatabaseUnavailableError extends Error {}
 export function createPrisma(url: string, opts: { schema?: string; poolSize?: number } = {}): PrismaClient {
   const poolConfig: pg.PoolConfig = { connectionString: url, max: opts.poolSize ?? 10 };
   if (opts.schema) poolConfig.options = `-c search_path=${opts.schema}`;
-  const adapter = new PrismaPg(poolConfig, opts.schema ? { schema: opts.schema } : undefined);
+  // Our own pool, so every connection gets an error listener: a connection PostgreSQL ends while
+  // it is checked out between two statements of a transaction (pg_terminate_backend, a failover)
+  // otherwise emits an unhandled 'error' and kills the process (tests/drills/worker-faults.test.ts).
+  // The transaction fails and is retried; the broken connection leaves the pool when released.
+  const pool = new pg.Pool(poolConfig);
+  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("error", () => {}); // an idle connection ended: pg-pool has already dropped it
+  const adapter = new PrismaPg(pool, { ...(opts.schema ? { schema: opts.schema } : {}), disposeExternalPool: true });
   // "minimal" skips capturing a stack trace per query (about 4% of CPU on the events path).
   return new PrismaClient({ adapter, errorFormat: "minimal" });
 }
@@ -46,14 +60,23 @@ export async function assertReachable(url: string): Promise<void> {
   }
 }
 
+/** "host:port/db" of a server URL, without the credentials. */
+function serverName(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
 /**
  * Open the system of record: the PostgreSQL server at `databaseUrl`, or, when it is unset,
- * the embedded PostgreSQL (PGlite) with its data in `<dataDir>/pglite`.
+ * the embedded PostgreSQL (PGlite) with its data in `<dataDir>/pglite`. `owner` says which
+ * command opens it: a server (`serving`) must be the only one on an embedded data folder
+ * (DataDirInUseError otherwise); a one-off command borrows a running server's database.
  */
 export async function openDatabase(opts: {
   databaseUrl?: string;
   dataDir: string;
   log?: (line: string) => void;
+  owner?: { role: string; serving: boolean };
 }): Promise<Database> {
   if (opts.databaseUrl) {
     await assertReachable(opts.databaseUrl);
@@ -63,16 +86,26 @@ export async function openDatabase(opts: {
       url: opts.databaseUrl,
       mode: "postgres",
       shared: false,
+      description: `PostgreSQL at ${serverName(opts.databaseUrl)} (DATABASE_URL)`,
+      announce: async () => {},
       close: () => prisma.$disconnect(),
     };
   }
-  const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(opts.dataDir), log: opts.log });
+  const dataDir = path.resolve(opts.dataDir);
+  const embedded = await startEmbeddedPostgres({ dataDir, log: opts.log, owner: opts.owner });
   const prisma = createPrisma(embedded.url, { poolSize: 5 });
+  const holder = embedded.sharedWith;
   return {
     prisma,
     url: embedded.url,
     mode: "embedded",
-    shared: embedded.reused,
+    shared: holder !== null,
+    description:
+      `the embedded database in ${dataDir} ` +
+      (holder
+        ? `(shared with the running server ${describeHolder(holder)})`
+        : `(${embedded.created ? "new, " : ""}no server running there)`),
+    announce: embedded.announce,
     close: async () => {
       await prisma.$disconnect();
       await embedded.close();

@@ -9,12 +9,19 @@
  * with status idle ('I'): a whole query, or a whole transaction. Everything else waits its turn.
  * Session state (SET, search_path, temp tables, prepared statement names) stays shared.
  */
+import { chmodSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
+import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 
 export interface PGliteServerOptions {
+  /**
+   * A loopback address (TCP: anyone on the machine can connect, there is no password), or, as in
+   * libpq, an absolute directory: then the server listens on the Unix-domain socket
+   * `<dir>/.s.PGSQL.<port>` (mode 0600) and only users who may enter `dir` can connect.
+   */
   host?: string;
-  /** 0 (default) lets the OS pick a free port. */
+  /** 0 (default) lets the OS pick a free TCP port; for a socket directory it names the file (default 5432). */
   port?: number;
   maxConnections?: number;
 }
@@ -22,6 +29,8 @@ export interface PGliteServerOptions {
 export interface PGliteServer {
   host: string;
   port: number;
+  /** The Unix-domain socket's path, when `host` is a directory. */
+  socketPath?: string;
   /** Closes every connection (rolling back its open transaction) and stops listening. */
   stop(): Promise<void>;
 }
@@ -32,7 +41,7 @@ const CANCEL_REQUEST = 80877102;
 const TERMINATE = 0x58; // 'X'
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 
-/** Serves `db` over TCP until stop(); the caller still owns (and closes) `db`. */
+/** Serves `db` over TCP or a Unix-domain socket until stop(); the caller still owns (and closes) `db`. */
 export async function servePGlite(db: PGlite, opts: PGliteServerOptions = {}): Promise<PGliteServer> {
   const host = opts.host ?? "127.0.0.1";
   const maxConnections = opts.maxConnections ?? 100;
@@ -50,13 +59,20 @@ export async function servePGlite(db: PGlite, opts: PGliteServerOptions = {}): P
     void connection.closed.then(() => connections.delete(connection));
   });
   await db.waitReady;
+  const port = host.startsWith("/") ? opts.port || 5432 : (opts.port ?? 0);
+  const socketPath = host.startsWith("/") ? join(host, `.s.PGSQL.${port}`) : undefined;
+  // A socket file left by a crashed server would make listen() fail; the caller owns the directory.
+  if (socketPath) rmSync(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
+    const listening = () => {
       server.off("error", reject);
       resolve();
-    });
+    };
+    if (socketPath) server.listen(socketPath, listening);
+    else server.listen(port, host, listening);
   });
+  if (socketPath) chmodSync(socketPath, 0o600);
   const stop = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of refused) socket.destroy();
@@ -64,6 +80,7 @@ export async function servePGlite(db: PGlite, opts: PGliteServerOptions = {}): P
     await Promise.all([...connections].map((c) => c.closed));
     await closed;
   };
+  if (socketPath) return { host, port, socketPath, stop };
   return { host, port: (server.address() as AddressInfo).port, stop };
 }
 

@@ -17,6 +17,7 @@ import { ADMIN_EMAIL, CONTRACTORS, MANAGER, MARKETER, seedPeople, userId } from 
 import { seedReference } from "./seed/reference.js";
 import { seedService } from "./seed/service.js";
 import { seedTemplates } from "./seed/templates.js";
+import type { ProgressFn } from "./tools/progress.js";
 
 export const DEMO_SEEDED_KEY = "demo.seeded_at";
 export const ALREADY_SEEDED = "Demo data already present.";
@@ -69,8 +70,27 @@ export const SUMMARY_GROUPS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** Fill a fresh database with the demo world; returns a multi-line summary (or ALREADY_SEEDED). */
-export async function seedDemoData(prisma: PrismaClient, now: Date): Promise<string> {
+/** The seed's phases, in order (what a progress report counts). */
+const SEED_PHASES = [
+  "reference data",
+  "people",
+  "templates",
+  "customers",
+  "marketplace",
+  "opportunities",
+  "deals",
+  "activity",
+  "sequences",
+  "service records",
+] as const;
+
+/**
+ * Fill a fresh database with the demo world; returns a multi-line summary (or ALREADY_SEEDED).
+ * `onProgress` hears each phase as it starts (the CLI draws a bar from it).
+ */
+export async function seedDemoData(prisma: PrismaClient, now: Date, onProgress?: ProgressFn): Promise<string> {
+  const total = SEED_PHASES.length;
+  const phase = (i: number) => onProgress?.(i, total, SEED_PHASES[i] ?? "done");
   return prisma.$transaction(
     async (tx) => {
       const claimed = await tx.setting.createMany({
@@ -80,16 +100,27 @@ export async function seedDemoData(prisma: PrismaClient, now: Date): Promise<str
       if (claimed.count === 0) return ALREADY_SEEDED;
       const ctx = createContext(tx, now);
       ctx.counts.set("settings", 1);
+      phase(0);
       const ref = await seedReference(ctx);
+      phase(1);
       await seedPeople(ctx, ref);
+      phase(2);
       const templates = await seedTemplates(ctx);
+      phase(3);
       await seedCustomers(ctx);
+      phase(4);
       const highlights = await seedMarketplace(ctx, ref);
+      phase(5);
       await seedOpportunities(ctx);
+      phase(6);
       await seedDeals(ctx);
+      phase(7);
       await seedActivity(ctx);
+      phase(8);
       await seedSequences(ctx, templates);
+      phase(9);
       await seedService(ctx, templates);
+      phase(total);
       return summarise(ctx, highlights);
     },
     { timeout: 120_000, maxWait: 30_000 },

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ApiScope, resolveApiKey } from "../../core/accounts/api-key.service.js";
+import { isAdmin, ownerFor } from "../../core/accounts/visibility.js";
 import type { CoreDeps } from "../../core/context.js";
 import { sendError } from "./errors.js";
 
@@ -9,7 +10,7 @@ declare module "fastify" {
   }
 }
 
-/** preHandler: `Authorization: Bearer <key>` → request.scope, or 401 UNAUTHORIZED. */
+/** onRequest hook (before the body is even read): `Authorization: Bearer <key>` → request.scope, or 401 UNAUTHORIZED. */
 export function requireApiKey(deps: CoreDeps) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const header = req.headers.authorization ?? "";
@@ -21,7 +22,7 @@ export function requireApiKey(deps: CoreDeps) {
   };
 }
 
-/** The scope of an authenticated request (the preHandler guarantees it). */
+/** The scope of an authenticated request (the onRequest hook guarantees it). */
 export function scopeOf(req: FastifyRequest): ApiScope {
   if (!req.scope) throw new Error("route is missing requireApiKey");
   return req.scope;
@@ -29,14 +30,12 @@ export function scopeOf(req: FastifyRequest): ApiScope {
 
 /** The user a request may act as: a contractor key only as itself; an admin key as anyone. */
 export function actingAs(req: FastifyRequest, requested: string | undefined): string | null {
-  const scope = scopeOf(req);
-  if (scope.kind === "contractor") return requested === undefined || requested === scope.ownerId ? scope.ownerId : null;
-  return requested ?? null;
+  return ownerFor(scopeOf(req), requested);
 }
 
 /** 403 unless the key is an admin key. */
 export function requireAdmin(req: FastifyRequest, reply: FastifyReply): boolean {
-  if (scopeOf(req).kind === "admin") return true;
+  if (isAdmin(scopeOf(req))) return true;
   void sendError(reply, 403, "FORBIDDEN", "this needs an admin API key");
   return false;
 }

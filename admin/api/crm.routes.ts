@@ -8,10 +8,10 @@ import { receiveDm } from "../../core/crm/dm-hook.js";
 import { verifyHubSignature } from "../../core/marketplace/capi.js";
 import { requireApiKey } from "./auth.js";
 import { activityRoutes } from "./crm/activity.routes.js";
-import { reply } from "./crm/common.js";
 import { customerRoutes } from "./crm/customers.routes.js";
 import { salesRoutes } from "./crm/sales.routes.js";
 import { sendError } from "./errors.js";
+import { reply } from "./route-kit.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -31,7 +31,7 @@ export interface CrmRouteOptions {
  */
 export function crmRoutes(deps: CoreDeps, opts: CrmRouteOptions = {}): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireApiKey(deps));
+    app.addHook("onRequest", requireApiKey(deps));
     await app.register(customerRoutes(deps, opts));
     await app.register(activityRoutes(deps));
     await app.register(salesRoutes(deps));

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ERROR_CODES, type Failure } from "../../core/errors.js";
 
@@ -10,6 +10,34 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 /** Map a core Failure to its HTTP status (one table: core/errors.ts). */
 export function sendFailure(reply: FastifyReply, f: Failure) {
   return sendError(reply, ERROR_CODES[f.code], f.code, f.message, f.details);
+}
+
+/**
+ * Log an unexpected error with what is needed to find it again: the request id (`reqId`, from
+ * the request's child logger), method, route pattern, URL and the cause with its stack. Used by
+ * the API's and the panel's error handlers, so no 500 goes unrecorded.
+ */
+export function logServerError(req: FastifyRequest, err: unknown): void {
+  req.log.error(
+    { err, method: req.method, route: req.routeOptions?.url ?? null, url: req.url.split("?")[0] },
+    `${req.method} ${req.routeOptions?.url ?? req.url.split("?")[0]} failed: ${(err as Error)?.message ?? String(err)}`,
+  );
+}
+
+/**
+ * Fastify's router errors, answered in the API's shape instead of fastify's own (the
+ * `frameworkErrors` option): a path that is not valid percent-encoding (`/api/leads/%ff`) and a
+ * path parameter longer than the router allows (ids are far shorter than 100 characters).
+ */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (err.code === "FST_ERR_BAD_URL") {
+    return sendError(reply, 400, "INVALID_URL", "the path is not valid percent-encoded UTF-8");
+  }
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    return sendError(reply, 414, "PARAM_TOO_LONG", "a path parameter is longer than any valid id");
+  }
+  logServerError(req, err);
+  return sendError(reply, 500, "INTERNAL", "something went wrong on our side; it has been logged");
 }
 
 /**
@@ -47,9 +75,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     if (err.statusCode === 429) return sendError(reply, 429, "RATE_LIMITED", "too many requests, slow down");
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendError(reply, err.statusCode, err.code ?? "BAD_REQUEST", err.message);
+      const details = (err as FastifyError & { details?: unknown }).details;
+      return sendError(reply, err.statusCode, err.code ?? "BAD_REQUEST", err.message, details);
     }
-    req.log.error(err);
+    logServerError(req, err);
     return sendError(reply, 500, "INTERNAL", "something went wrong on our side; it has been logged");
   });
   app.setNotFoundHandler((req, reply) =>

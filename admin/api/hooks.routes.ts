@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { CoreDeps } from "../../core/context.js";
-import { type CapiLeadValue, capiLeadToInput, verifyHubSignature } from "../../core/marketplace/capi.js";
+import { ERROR_CODES } from "../../core/errors.js";
+import { capiLeadToInput, parseCapiPayload, verifyHubSignature } from "../../core/marketplace/capi.js";
 import { createLead } from "../../core/marketplace/lead.service.js";
-import { sendError } from "./errors.js";
+import { sendError, sendFailure } from "./errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -36,7 +37,9 @@ export function hookRoutes(deps: CoreDeps): FastifyPluginAsync {
       return reply.type("text/plain").send(q["hub.challenge"] ?? "");
     });
 
-    app.post("/capi/lead", async (req, reply) => {
+    // The signature is checked first (a preValidation hook of the route, which runs before the
+    // boundary guard), then the body's shape: an unsigned caller learns nothing about its body.
+    const verifySignature = async (req: FastifyRequest, reply: FastifyReply) => {
       const secret = deps.config.capi.appSecret;
       if (!secret) return sendError(reply, 503, "NOT_CONFIGURED", "set CAPI_APP_SECRET to receive lead webhooks");
       if (
@@ -45,27 +48,39 @@ export function hookRoutes(deps: CoreDeps): FastifyPluginAsync {
       ) {
         return sendError(reply, 401, "SIGNATURE_INVALID", "X-Hub-Signature-256 does not match the body");
       }
-      const body = req.body as { entry?: Array<{ changes?: Array<{ field?: string; value?: CapiLeadValue }> }> };
-      const values = (body.entry ?? []).flatMap((e) => e.changes ?? []).filter((c) => c.field === "leadgen" && c.value);
+    };
+
+    app.post("/capi/lead", { preValidation: verifySignature }, async (req, reply) => {
+      const parsed = parseCapiPayload(req.body);
+      if (!parsed.ok) return sendFailure(reply, parsed);
+      const values = parsed.value;
       if (values.length === 0) return sendError(reply, 422, "VALIDATION_FAILED", "no leadgen changes in this payload");
       const results = [];
       for (const change of values) {
-        const r = await createLead(deps, capiLeadToInput(change.value as CapiLeadValue, {}));
+        const r = await createLead(deps, capiLeadToInput(change, {}));
         results.push(
           r.ok
             ? {
-                leadgen_id: change.value?.leadgen_id ?? null,
+                leadgen_id: change.leadgen_id ?? null,
                 lead_id: r.value.lead.id,
                 deduplicated: r.value.deduplicated,
               }
             : {
-                leadgen_id: change.value?.leadgen_id ?? null,
+                leadgen_id: change.leadgen_id ?? null,
                 error: { code: r.code, message: r.message, details: r.details ?? null },
               },
         );
       }
-      const allFailed = results.every((r) => "error" in r);
-      return reply.code(allFailed ? 422 : 200).send({ results });
+      // When no lead could be made the answer is an error in the API's shape (status and code of
+      // the first failure), with every lead's outcome in `details.results`.
+      const firstError = results.every((r) => "error" in r) ? results[0]?.error : undefined;
+      if (firstError) {
+        const code = firstError.code as keyof typeof ERROR_CODES;
+        return sendError(reply, ERROR_CODES[code] ?? 422, code, `no lead could be created: ${firstError.message}`, {
+          results,
+        });
+      }
+      return reply.code(200).send({ results });
     });
   };
 }

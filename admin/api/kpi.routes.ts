@@ -2,16 +2,18 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiScope } from "../../core/accounts/api-key.service.js";
+import { isAdmin, narrowTo, soleOwner } from "../../core/accounts/visibility.js";
 import type { CoreDeps } from "../../core/context.js";
 import { EVENT_NAMES } from "../../core/crm/event-envelope.js";
 import { isUuid } from "../../core/ids.js";
-import { recentActivity, recentTicker } from "../../core/kpi/activity.kpi.js";
+import { activityPage, tickerPage } from "../../core/kpi/activity.kpi.js";
 import { dmoKpis } from "../../core/kpi/dmo.kpi.js";
 import { zoneFor } from "../../core/kpi/kpi-scope.js";
 import { marketplaceKpis } from "../../core/kpi/marketplace.kpi.js";
 import { pulseMetrics, valueVsRevenue, weeklyStats } from "../../core/kpi/nurturing.kpi.js";
 import { requireApiKey, scopeOf } from "./auth.js";
 import { sendError, sendFailure } from "./errors.js";
+import { listResponse, pageQuery, row } from "./route-kit.js";
 
 const DAY_MS = 86_400_000;
 const ownerQuery = { owner_id: z.string().optional().describe("admin only: one contractor's figures") };
@@ -22,23 +24,22 @@ const ownerQuery = { owner_id: z.string().optional().describe("admin only: one c
  */
 function viewScope(req: FastifyRequest, res: FastifyReply, ownerId: string | undefined): ApiScope | null {
   const scope = scopeOf(req);
-  if (ownerId === undefined) return scope;
-  if (scope.kind === "contractor") {
-    if (ownerId === scope.ownerId) return scope;
-    void sendError(res, 403, "FORBIDDEN", "a contractor key can only read its own figures");
+  const narrowed = narrowTo(scope, ownerId);
+  if (narrowed === null) {
+    void sendError(res, 403, "FORBIDDEN", "owner_id: you can only read your own (or your team's) figures");
     return null;
   }
-  if (!isUuid(ownerId)) {
+  if (ownerId !== undefined && isAdmin(scope) && !isUuid(ownerId)) {
     void sendError(res, 404, "NOT_FOUND", "owner not found");
     return null;
   }
-  return { kind: "contractor", ownerId };
+  return narrowed;
 }
 
 /** Dashboard KPIs (seeds 000, 001, 003): pulse, weekly stats, activity, value, DMO, marketplace. */
 export function kpiRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireApiKey(deps));
+    app.addHook("onRequest", requireApiKey(deps));
     const tags = ["kpi"];
 
     app.get(
@@ -80,13 +81,14 @@ export function kpiRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "Recent activity: opened, clicked, booked, started, stopped",
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), ...ownerQuery }),
+          querystring: z.object({ ...pageQuery, ...ownerQuery }),
+          response: listResponse(row),
         },
       },
       async (req, res) => {
         const scope = viewScope(req, res, req.query.owner_id);
         if (!scope) return;
-        return { data: await recentActivity(deps.prisma, scope, deps.clock.now(), req.query.limit) };
+        return activityPage(deps.prisma, scope, deps.clock.now(), req.query);
       },
     );
 
@@ -126,13 +128,11 @@ export function kpiRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, res) => {
-        const scope = scopeOf(req);
-        const userId = scope.kind === "contractor" ? scope.ownerId : req.query.user_id;
-        if (scope.kind === "contractor" && req.query.user_id !== undefined && req.query.user_id !== scope.ownerId) {
-          return sendError(res, 403, "FORBIDDEN", "a contractor key can only read its own DMO");
-        }
+        const scope = narrowTo(scopeOf(req), req.query.user_id);
+        if (scope === null) return sendError(res, 403, "FORBIDDEN", "a contractor key can only read its own DMO");
+        const userId = soleOwner(scope);
         if (userId === undefined) {
-          return sendError(res, 400, "VALIDATION_FAILED", "user_id: required with an admin key", [
+          return sendError(res, 400, "VALIDATION_FAILED", "user_id: required unless the key is one contractor's", [
             { field: "user_id", message: "required" },
           ]);
         }
@@ -148,19 +148,18 @@ export function kpiRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
           tags,
           summary: "Dashboard ticker: the newest Frazer events",
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(100).default(20),
             event: z.enum(EVENT_NAMES).optional(),
+            ...pageQuery,
             ...ownerQuery,
           }),
+          response: listResponse(row),
         },
       },
       async (req, res) => {
         const scope = viewScope(req, res, req.query.owner_id);
         if (!scope) return;
         const eventNames = req.query.event ? [req.query.event] : undefined;
-        return {
-          data: await recentTicker(deps.prisma, scope, deps.clock.now(), { limit: req.query.limit, eventNames }),
-        };
+        return tickerPage(deps.prisma, scope, deps.clock.now(), req.query, eventNames);
       },
     );
 

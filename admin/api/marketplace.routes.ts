@@ -8,8 +8,9 @@ import {
   createLinkCode,
   updateContractor,
 } from "../../core/accounts/contractor.service.js";
+import { isAdmin, ownedBy, teamOf, visibleUsers } from "../../core/accounts/visibility.js";
+import { apiKeyActor } from "../../core/audit.js";
 import type { CoreDeps } from "../../core/context.js";
-import type { Result } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import { createAppeal, decideAppeal } from "../../core/marketplace/appeal.service.js";
 import { placeBid } from "../../core/marketplace/bid.service.js";
@@ -18,26 +19,17 @@ import { createLead } from "../../core/marketplace/lead.service.js";
 import { leadInputSchema } from "../../core/marketplace/lead-input.js";
 import { getLeadTimeline, listLeads } from "../../core/marketplace/lead-query.js";
 import { sendLeadMessage } from "../../core/marketplace/window.service.js";
+import { paginate } from "../../core/paging.js";
 import { LeadStatus } from "../../prisma/generated/enums.js";
 import { actingAs, requireAdmin, requireApiKey, scopeOf } from "./auth.js";
 import { sendError, sendFailure } from "./errors.js";
-
-const idParam = z.object({ id: z.string().describe("UUID") });
-const page = {
-  page: z.coerce.number().int().min(1).max(10_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(200).default(50),
-};
-
-/** Send a core Result: the value with `status` on success, the mapped error otherwise. */
-function reply<T>(res: FastifyReply, r: Result<T>, status = 200) {
-  return r.ok ? res.code(status).send(r.value) : sendFailure(res, r);
-}
+import { idParam, listResponse, pageOnlyQuery, pageQuery, reply, row } from "./route-kit.js";
 
 /** The contractor a request acts for; null after a 403/400 has been sent. */
 function contractorFor(req: FastifyRequest, res: FastifyReply, requested: string | undefined): string | null {
   const id = actingAs(req, requested);
   if (id === null) {
-    if (scopeOf(req).kind === "contractor")
+    if (!isAdmin(scopeOf(req)))
       void sendError(res, 403, "FORBIDDEN", "a contractor key can only act as its own contractor");
     else
       void sendError(res, 400, "VALIDATION_FAILED", "contractor_id is required with an admin key", [
@@ -50,11 +42,25 @@ function contractorFor(req: FastifyRequest, res: FastifyReply, requested: string
 /** Marketplace REST API (seed 001): categories, contractors, leads, bids, messages, appeals. */
 export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireApiKey(deps));
+    app.addHook("onRequest", requireApiKey(deps));
 
-    app.get("/categories", { schema: { tags: ["marketplace"], summary: "List categories" } }, async () => ({
-      data: await deps.prisma.category.findMany({ orderBy: { display_name: "asc" } }),
-    }));
+    app.get(
+      "/categories",
+      {
+        schema: {
+          tags: ["marketplace"],
+          summary: "List categories",
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
+        },
+      },
+      async (req) =>
+        paginate(
+          req.query,
+          () => deps.prisma.category.count(),
+          (w) => deps.prisma.category.findMany({ orderBy: [{ display_name: "asc" }, { id: "asc" }], ...w }),
+        ),
+    );
 
     app.post(
       "/categories",
@@ -93,7 +99,7 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       },
       async (req, res) => {
         if (!requireAdmin(req, res)) return;
-        return reply(res, await createContractor(deps, req.body), 201);
+        return reply(res, await createContractor(deps, req.body, apiKeyActor(scopeOf(req))), 201);
       },
     );
 
@@ -102,25 +108,27 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["contractors"],
-          summary: "List contractors with metrics (admin)",
-          querystring: z.object(page),
+          summary: "List contractors with metrics (admin; a team key: its members)",
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
         },
       },
       async (req, res) => {
-        if (!requireAdmin(req, res)) return;
-        const where = { role: { in: ["contractor" as const, "marketer" as const] } };
-        const [total, data] = await Promise.all([
-          deps.prisma.user.count({ where }),
-          deps.prisma.user.findMany({
-            where,
-            include: { metrics: true },
-            omit: { password_hash: true },
-            orderBy: { created_at: "asc" },
-            skip: (req.query.page - 1) * req.query.per_page,
-            take: req.query.per_page,
-          }),
-        ]);
-        return { data, total, page: req.query.page, per_page: req.query.per_page };
+        const scope = scopeOf(req);
+        if (teamOf(scope) === null && !requireAdmin(req, res)) return;
+        const where = { role: { in: ["contractor" as const, "marketer" as const] }, ...visibleUsers(scope) };
+        return paginate(
+          req.query,
+          () => deps.prisma.user.count({ where }),
+          (w) =>
+            deps.prisma.user.findMany({
+              where,
+              include: { metrics: true },
+              omit: { password_hash: true },
+              orderBy: [{ created_at: "asc" }, { id: "asc" }],
+              ...w,
+            }),
+        );
       },
     );
 
@@ -143,7 +151,7 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       { schema: { tags: ["contractors"], params: idParam, body: contractorUpdateSchema } },
       async (req, res) => {
         if (!requireAdmin(req, res)) return;
-        return reply(res, await updateContractor(deps, req.params.id, req.body));
+        return reply(res, await updateContractor(deps, req.params.id, req.body, apiKeyActor(scopeOf(req))));
       },
     );
 
@@ -160,7 +168,7 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       { schema: { tags: ["contractors"], summary: "One-time code to link a chat (/start CODE)", params: idParam } },
       async (req, res) => {
         if (contractorFor(req, res, req.params.id) === null) return;
-        return reply(res, await createLinkCode(deps, req.params.id), 201);
+        return reply(res, await createLinkCode(deps, req.params.id, apiKeyActor(scopeOf(req))), 201);
       },
     );
 
@@ -187,8 +195,9 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
             status: z.enum(LeadStatus).optional(),
             category: z.string().max(60).optional(),
             zip: z.string().max(10).optional(),
-            ...page,
+            ...pageQuery,
           }),
+          response: listResponse(row),
         },
       },
       async (req) => listLeads(deps, scopeOf(req), req.query),
@@ -282,7 +291,8 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       async (req, res) => {
         const contractorId = contractorFor(req, res, req.body.contractor_id);
         if (contractorId === null) return;
-        return reply(res, await createAppeal(deps, { contractorId, reason: req.body.appeal_reason }), 201);
+        const actor = apiKeyActor(scopeOf(req));
+        return reply(res, await createAppeal(deps, { contractorId, reason: req.body.appeal_reason, actor }), 201);
       },
     );
 
@@ -291,25 +301,21 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["appeals"],
-          querystring: z.object({ status: z.enum(["PENDING", "APPROVED", "REJECTED"]).optional(), ...page }),
+          querystring: z.object({ status: z.enum(["PENDING", "APPROVED", "REJECTED"]).optional(), ...pageQuery }),
+          response: listResponse(row),
         },
       },
       async (req) => {
         const scope = scopeOf(req);
         const where = {
           ...(req.query.status ? { status: req.query.status } : {}),
-          ...(scope.kind === "contractor" ? { contractor_id: scope.ownerId } : {}),
+          ...ownedBy(scope, "contractor_id"),
         };
-        const [total, data] = await Promise.all([
-          deps.prisma.banAppeal.count({ where }),
-          deps.prisma.banAppeal.findMany({
-            where,
-            orderBy: { created_at: "asc" },
-            skip: (req.query.page - 1) * req.query.per_page,
-            take: req.query.per_page,
-          }),
-        ]);
-        return { data, total, page: req.query.page, per_page: req.query.per_page };
+        return paginate(
+          req.query,
+          () => deps.prisma.banAppeal.count({ where }),
+          (w) => deps.prisma.banAppeal.findMany({ where, orderBy: [{ created_at: "asc" }, { id: "asc" }], ...w }),
+        );
       },
     );
 
@@ -331,7 +337,7 @@ export function marketplaceRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
           if (!requireAdmin(req, res)) return;
           const r = await decideAppeal(deps, {
             appealId: req.params.id,
-            reviewerId: null,
+            actor: apiKeyActor(scopeOf(req)),
             approve: decision === "approve",
             note: req.body?.note,
           });

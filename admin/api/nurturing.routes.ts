@@ -1,8 +1,7 @@
-import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { apiKeyActor } from "../../core/audit.js";
 import type { CoreDeps } from "../../core/context.js";
-import type { Result } from "../../core/errors.js";
 import {
   createMessageTemplate,
   listMessageTemplates,
@@ -17,14 +16,10 @@ import {
   previewSteps,
   updateSequenceTemplate,
 } from "../../core/nurturing/template.service.js";
+import { pageOf } from "../../core/paging.js";
 import { requireApiKey, scopeOf } from "./auth.js";
-import { sendFailure } from "./errors.js";
+import { idParam, listResponse, pageQuery, reply, row } from "./route-kit.js";
 
-const idParam = z.object({ id: z.string().describe("UUID") });
-const page = {
-  page: z.coerce.number().int().min(1).max(10_000).default(1),
-  per_page: z.coerce.number().int().min(1).max(200).default(50),
-};
 const flag = z.enum(["true", "false"]).transform((v) => v === "true");
 const sample = z
   .record(z.string(), z.union([z.string(), z.number(), z.null()]))
@@ -40,11 +35,6 @@ const messageTemplateBody = z
   .record(z.string(), z.unknown())
   .describe("{ key, name, language, channel?, subject?, body, is_active?, wa_approved?, owner_id? (admin) }");
 
-/** Send a core Result: the value with `status` on success, the mapped error otherwise. */
-function reply<T>(res: FastifyReply, r: Result<T>, status = 200) {
-  return r.ok ? res.code(status).send(r.value) : sendFailure(res, r);
-}
-
 /**
  * Nurturing REST API (seed 000): sequence templates (with preview), sequences (enrol, pause,
  * resume, stop, outcome) and message templates. A contractor key sees only its own sequences
@@ -52,7 +42,7 @@ function reply<T>(res: FastifyReply, r: Result<T>, status = 200) {
  */
 export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireApiKey(deps));
+    app.addHook("onRequest", requireApiKey(deps));
     const tags = ["nurturing"];
 
     app.get(
@@ -61,22 +51,32 @@ export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "List sequence templates",
-          querystring: z.object({ trigger_type: z.string().max(50).optional(), is_active: flag.optional() }),
+          querystring: z.object({
+            trigger_type: z.string().max(50).optional(),
+            is_active: flag.optional(),
+            ...pageQuery,
+          }),
+          response: listResponse(row),
         },
       },
-      async (req) => ({ data: await listSequenceTemplates(deps, scopeOf(req), req.query) }),
+      async (req) => pageOf(await listSequenceTemplates(deps, scopeOf(req), req.query), req.query),
     );
 
     app.post(
       "/sequence-templates",
       { schema: { tags, summary: "Create a sequence template", body: templateBody } },
-      async (req, res) => reply(res, await createSequenceTemplate(deps, scopeOf(req), req.body), 201),
+      async (req, res) =>
+        reply(res, await createSequenceTemplate(deps, scopeOf(req), req.body, apiKeyActor(scopeOf(req))), 201),
     );
 
     app.put(
       "/sequence-templates/:id",
       { schema: { tags, summary: "Edit a sequence template", params: idParam, body: templateBody } },
-      async (req, res) => reply(res, await updateSequenceTemplate(deps, scopeOf(req), req.params.id, req.body)),
+      async (req, res) =>
+        reply(
+          res,
+          await updateSequenceTemplate(deps, scopeOf(req), req.params.id, req.body, apiKeyActor(scopeOf(req))),
+        ),
     );
 
     app.post(
@@ -115,8 +115,9 @@ export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
             status: z.enum(["active", "paused", "completed", "cancelled"]).optional(),
             customer_id: z.string().max(64).optional(),
             high_interest: flag.optional(),
-            ...page,
+            ...pageQuery,
           }),
+          response: listResponse(row),
         },
       },
       async (req) => listSequences(deps, scopeOf(req), req.query),
@@ -167,7 +168,7 @@ export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       app.post(
         `/sequences/:id/${action}`,
         { schema: { tags, summary: `${action === "pause" ? "Pause" : "Resume"} a sequence`, params: idParam } },
-        async (req, res) => reply(res, await run(deps, req.params.id, scopeOf(req))),
+        async (req, res) => reply(res, await run(deps, req.params.id, scopeOf(req), apiKeyActor(scopeOf(req)))),
       );
     }
 
@@ -184,7 +185,8 @@ export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
             .nullish(),
         },
       },
-      async (req, res) => reply(res, await stop(deps, req.params.id, scopeOf(req), req.body?.reason)),
+      async (req, res) =>
+        reply(res, await stop(deps, req.params.id, scopeOf(req), req.body?.reason, apiKeyActor(scopeOf(req)))),
     );
 
     app.post(
@@ -206,22 +208,29 @@ export function nurturingRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "List message templates",
-          querystring: z.object({ key: z.string().max(100).optional(), language: z.string().max(10).optional() }),
+          querystring: z.object({
+            key: z.string().max(100).optional(),
+            language: z.string().max(10).optional(),
+            ...pageQuery,
+          }),
+          response: listResponse(row),
         },
       },
-      async (req) => ({ data: await listMessageTemplates(deps, scopeOf(req), req.query) }),
+      async (req) => pageOf(await listMessageTemplates(deps, scopeOf(req), req.query), req.query),
     );
 
     app.post(
       "/message-templates",
       { schema: { tags, summary: "Create a message template", body: messageTemplateBody } },
-      async (req, res) => reply(res, await createMessageTemplate(deps, scopeOf(req), req.body), 201),
+      async (req, res) =>
+        reply(res, await createMessageTemplate(deps, scopeOf(req), req.body, apiKeyActor(scopeOf(req))), 201),
     );
 
     app.put(
       "/message-templates/:id",
       { schema: { tags, summary: "Edit a message template", params: idParam, body: messageTemplateBody } },
-      async (req, res) => reply(res, await updateMessageTemplate(deps, scopeOf(req), req.params.id, req.body)),
+      async (req, res) =>
+        reply(res, await updateMessageTemplate(deps, scopeOf(req), req.params.id, req.body, apiKeyActor(scopeOf(req)))),
     );
   };
 }

@@ -1,8 +1,7 @@
-import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { CoreDeps } from "../../core/context.js";
-import type { Result } from "../../core/errors.js";
+import { pageOf } from "../../core/paging.js";
 import {
   campaignInputSchema,
   createCampaign,
@@ -24,30 +23,31 @@ import {
 } from "../../core/segments/segment.service.js";
 import { requireApiKey, scopeOf } from "./auth.js";
 import { sendError, sendFailure } from "./errors.js";
-
-const idParam = z.object({ id: z.string().describe("UUID") });
-
-/** Send a core Result: the value with `status` on success, the mapped error otherwise. */
-function reply<T>(res: FastifyReply, r: Result<T>, status = 200) {
-  return r.ok ? res.code(status).send(r.value) : sendFailure(res, r);
-}
+import { idParam, listResponse, pageOnlyQuery, reply, row } from "./route-kit.js";
 
 /** Segments and blasts (seed 002): saved filters, previews, campaigns sent through the outbox. */
 export function segmentRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("preHandler", requireApiKey(deps));
+    app.addHook("onRequest", requireApiKey(deps));
     const tags = ["segments"];
 
-    app.get("/segments", { schema: { tags, summary: "List segments" } }, async (req) => ({
-      data: await listSegments(deps.prisma, scopeOf(req)),
-    }));
+    app.get(
+      "/segments",
+      { schema: { tags, summary: "List segments", querystring: pageOnlyQuery, response: listResponse(row) } },
+      async (req) => pageOf(await listSegments(deps.prisma, scopeOf(req)), req.query),
+    );
 
     app.get(
       "/segments/fields",
-      { schema: { tags, summary: "The fields, operators and values a filter may use" } },
-      async () => ({
-        data: fieldCatalogue(),
-      }),
+      {
+        schema: {
+          tags,
+          summary: "The fields, operators and values a filter may use",
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
+        },
+      },
+      async (req) => pageOf(fieldCatalogue(), req.query),
     );
 
     app.post(
@@ -101,9 +101,11 @@ export function segmentRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       async (req, res) => reply(res, await previewSegment(deps, scopeOf(req), req.params.id)),
     );
 
-    app.get("/campaigns", { schema: { tags, summary: "List campaigns" } }, async (req) => ({
-      data: await listCampaigns(deps.prisma, scopeOf(req)),
-    }));
+    app.get(
+      "/campaigns",
+      { schema: { tags, summary: "List campaigns", querystring: pageOnlyQuery, response: listResponse(row) } },
+      async (req) => pageOf(await listCampaigns(deps.prisma, scopeOf(req)), req.query),
+    );
 
     app.post(
       "/campaigns",

@@ -1,10 +1,12 @@
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ERROR_CODES } from "../../core/errors.js";
 import { decideAppeal } from "../../core/marketplace/appeal.service.js";
 import { appealForPanel, listAppeals, type PanelAppeal } from "../../core/marketplace/appeal-admin.query.js";
+import { actorOf } from "./audit.js";
 import { render, renderError, renderPartial, wantsFragment } from "./render.js";
-import { panelUserOf } from "./session.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
 
 const STATUSES = ["PENDING", "APPROVED", "REJECTED"] as const;
@@ -18,8 +20,12 @@ const idParams = { params: z.object({ id: z.string().max(64) }) };
  */
 export function appealRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    async function page(status: (typeof STATUSES)[number], error?: { id: string; code: string; message: string }) {
-      const appeals = await listAppeals(deps, status);
+    async function page(
+      req: FastifyRequest,
+      status: (typeof STATUSES)[number],
+      error?: { id: string; code: string; message: string },
+    ) {
+      const appeals = await listAppeals(deps, status, undefined, panelScope(req));
       return { appeals, status, statuses: STATUSES, error: error ?? null };
     }
 
@@ -29,7 +35,7 @@ export function appealRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       if (!STATUSES.includes(status as (typeof STATUSES)[number])) {
         return renderError(req, reply, 400, "VALIDATION_FAILED", "status must be PENDING, APPROVED or REJECTED");
       }
-      const data = await page(status as (typeof STATUSES)[number]);
+      const data = await page(req, status as (typeof STATUSES)[number]);
       if (wantsFragment(req)) return renderPartial(req, reply, "partials/appeal-list", data);
       return render(req, reply, "pages/appeals", data, { title: "Appeals — LeadRelay" });
     });
@@ -53,7 +59,7 @@ export function appealRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
               { fragment: true, status },
             );
           }
-          const data = await page(before.status, { id: before.id, code, message });
+          const data = await page(req, before.status, { id: before.id, code, message });
           return render(req, reply, "pages/appeals", data, { title: "Appeals — LeadRelay", status });
         };
 
@@ -65,7 +71,7 @@ export function appealRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
         }
         const r = await decideAppeal(deps, {
           appealId: req.params.id,
-          reviewerId: panelUserOf(req).id,
+          actor: actorOf(req),
           approve: verb === "approve",
           note: note || undefined,
         });

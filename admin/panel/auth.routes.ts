@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { loginWithPassword, PANEL_ROLES } from "../../core/accounts/panel-auth.service.js";
+import { writeAudit } from "../../core/audit.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { render } from "./render.js";
 import { endSession, startSession } from "./session.js";
@@ -56,8 +57,11 @@ export function authRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
           email: req.body.email,
           password: req.body.password,
           ip: req.ip,
+          userAgent: req.headers["user-agent"] ?? "",
         });
         if (!res.ok) {
+          const wait = (res.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+          if (wait) reply.header("Retry-After", String(wait));
           return render(
             req,
             reply,
@@ -72,24 +76,20 @@ export function authRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
             { status: ERROR_CODES[res.code], title: "Sign in — LeadRelay", fragment: false },
           );
         }
-        startSession(req, res.value, deps.clock.now().getTime());
-        await deps.prisma.auditLog.create({
-          data: {
-            actor_user_id: res.value.id,
-            actor_kind: "user",
-            action: "panel.login",
-            entity_type: "user",
-            entity_id: res.value.id,
-            ip: req.ip,
-            created_at: deps.clock.now(),
-          },
+        startSession(req, res.value.sessionId);
+        await writeAudit(deps.prisma, {
+          actor: { kind: "panel_user", userId: res.value.id, ip: req.ip },
+          action: "panel.login",
+          entityType: "user",
+          entityId: res.value.id,
+          at: deps.clock.now(),
         });
         return reply.redirect(safeNext(req.body.next), 303);
       },
     );
 
     app.post("/logout", { config: { roles: PANEL_ROLES } }, async (req, reply) => {
-      endSession(req);
+      await endSession(req, deps);
       return reply.redirect("/admin/login?why=out", 303);
     });
   };

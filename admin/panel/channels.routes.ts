@@ -8,8 +8,8 @@ import {
   whatsappOverview,
 } from "../../core/messaging/whatsapp-guard.service.js";
 import { requestWhatsappPairingCode } from "../../core/messaging/whatsapp-status.service.js";
+import { actorOf } from "./audit.js";
 import { render, renderError, renderPartial } from "./render.js";
-import { panelUserOf } from "./session.js";
 import type { PanelDeps } from "./types.js";
 
 const ADMIN_ONLY = { roles: ["admin"] as const };
@@ -56,7 +56,7 @@ export function channelRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       "/channels/whatsapp/pairing-code",
       { config: ADMIN_ONLY, schema: { body: z.object({ phone: z.string().max(30), _csrf: z.string().optional() }) } },
       async (req, reply) => {
-        const res = await requestWhatsappPairingCode(deps, req.body.phone);
+        const res = await requestWhatsappPairingCode(deps, req.body.phone, actorOf(req));
         if (!res.ok) return renderError(req, reply, 422, "VALIDATION_FAILED", `Enter ${res.error}.`);
         return renderPartial(req, reply, "partials/whatsapp-card", { ...(await whatsappData()), requested: res.phone });
       },
@@ -74,13 +74,13 @@ export function channelRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await pauseWhatsapp(deps, { kind: "manual", reason: req.body.reason, actorUserId: panelUserOf(req).id });
+        await pauseWhatsapp(deps, { kind: "manual", reason: req.body.reason, actor: actorOf(req) });
         return renderPartial(req, reply, "partials/whatsapp-card", await whatsappData());
       },
     );
 
     app.post("/channels/whatsapp/resume", { config: ADMIN_ONLY }, async (req, reply) => {
-      await resumeWhatsapp(deps, { actorUserId: panelUserOf(req).id });
+      await resumeWhatsapp(deps, { actor: actorOf(req) });
       return renderPartial(req, reply, "partials/whatsapp-card", await whatsappData());
     });
 
@@ -91,7 +91,7 @@ export function channelRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
         schema: { body: z.object({ cap: z.coerce.number().int().min(0).max(1000), _csrf: z.string().optional() }) },
       },
       async (req, reply) => {
-        await setWhatsappDailyCap(deps, req.body.cap);
+        await setWhatsappDailyCap(deps, req.body.cap, actorOf(req));
         return renderPartial(req, reply, "partials/whatsapp-card", await whatsappData());
       },
     );

@@ -13,7 +13,7 @@ export interface BarInput {
 }
 
 /** A laid-out bar: its rect, its axis label and its value label positions. */
-export interface Bar extends BarInput {
+interface Bar extends BarInput {
   x: number;
   y: number;
   w: number;

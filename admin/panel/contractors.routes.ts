@@ -9,9 +9,10 @@ import {
 } from "../../core/accounts/contractor-admin.query.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { unbanContractor } from "../../core/marketplace/ban.service.js";
+import { actorOf } from "./audit.js";
 import { listQuery, pagerFor } from "./paging.js";
 import { render, renderError, renderPartial, wantsFragment } from "./render.js";
-import { panelUserOf } from "./session.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
 
 const idParams = { params: z.object({ id: z.string().max(64) }) };
@@ -38,8 +39,8 @@ export function contractorRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       }
       const banned = raw.banned === "1";
       const [result, requests] = await Promise.all([
-        listContractors(deps, { q: q || undefined, banned, page }),
-        pendingAccessRequests(deps),
+        listContractors(deps, { q: q || undefined, banned, page }, undefined, panelScope(req)),
+        pendingAccessRequests(deps, panelScope(req)),
       ]);
       const data = { result, requests, filter: listQuery(raw), pager: pagerFor("/admin/contractors", raw, result) };
       if (wantsFragment(req)) return renderPartial(req, reply, "partials/contractors-table", data);
@@ -47,7 +48,7 @@ export function contractorRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     });
 
     app.get("/contractors/:id", { schema: idParams }, async (req, reply) => {
-      const r = await contractorDetail(deps, req.params.id);
+      const r = await contractorDetail(deps, req.params.id, panelScope(req));
       if (!r.ok) return renderError(req, reply, 404, r.code, "There is no such contractor.");
       const { user: subject, categories } = r.value;
       return render(
@@ -64,12 +65,12 @@ export function contractorRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     app.post("/contractors/:id/unban", { schema: idParams, config: { roles: ["admin"] } }, async (req, reply) => {
       const r = await unbanContractor(deps, {
         contractorId: req.params.id,
-        actorUserId: panelUserOf(req).id,
+        actor: actorOf(req),
         note: field(req.body, "note") || null,
       });
       if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
       if (!isHtmx(req.headers["hx-request"])) return reply.redirect(`/admin/contractors/${req.params.id}`, 303);
-      const d = await contractorDetail(deps, req.params.id);
+      const d = await contractorDetail(deps, req.params.id, panelScope(req));
       if (!d.ok) return renderError(req, reply, 404, d.code, d.message);
       return renderPartial(req, reply, "partials/contractor-ban", {
         subject: d.value.user,
@@ -78,9 +79,9 @@ export function contractorRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     });
 
     app.post("/contractors/:id/link-code", { schema: idParams }, async (req, reply) => {
-      const d = await contractorDetail(deps, req.params.id);
+      const d = await contractorDetail(deps, req.params.id, panelScope(req));
       if (!d.ok) return renderError(req, reply, 404, d.code, "There is no such contractor.");
-      const r = await createLinkCode(deps, req.params.id);
+      const r = await createLinkCode(deps, req.params.id, actorOf(req));
       if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
       // Shown once, in this response only; never in a URL or a log.
       if (isHtmx(req.headers["hx-request"]))
@@ -96,7 +97,7 @@ export function contractorRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       app.post(`/contractors/access/:id/${verb}`, { schema: idParams }, async (req, reply) => {
         const r = await decide(deps, {
           userId: req.params.id,
-          actorUserId: panelUserOf(req).id,
+          actor: actorOf(req),
           note: field(req.body, "note") || null,
         });
         if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);

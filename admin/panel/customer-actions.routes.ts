@@ -1,17 +1,19 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { DateTime } from "luxon";
+import type { ApiScope } from "../../core/accounts/api-key.service.js";
+import type { AuditActor } from "../../core/audit.js";
 import { customerCardView } from "../../core/crm/customer-admin.query.js";
 import { createInteraction } from "../../core/crm/interaction.service.js";
 import { completeReminder, createReminder } from "../../core/crm/reminder.service.js";
 import type { Failure } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import { pause, resume, stop } from "../../core/nurturing/sequence.service.js";
+import { actorOf } from "./audit.js";
 import { cardExtras, type InlineError, inlineError } from "./customer-fields.js";
 import { render, renderError } from "./render.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
-
-const PLATFORM = { kind: "admin" } as const;
 
 type Section = "interactions" | "reminders" | "sequences";
 type ShowCard = (
@@ -26,7 +28,8 @@ type ShowCard = (
 const SEQUENCE_ACTIONS = {
   pause,
   resume,
-  stop: (deps: PanelDeps, id: string, scope: typeof PLATFORM) => stop(deps, id, scope, "stopped in the panel"),
+  stop: (deps: PanelDeps, id: string, scope: ApiScope, actor: AuditActor) =>
+    stop(deps, id, scope, "stopped in the panel", actor),
 } as const;
 
 const text = (v: unknown) => (typeof v === "string" ? v : "");
@@ -53,7 +56,7 @@ export function customerActionRoutes(deps: PanelDeps, showCard: ShowCard): Fasti
       if (!failure) return reply.redirect(`/admin/customers/${encodeURIComponent(id)}#${section}`, 303);
       return showCard(req, reply, id, { errors, form }, status);
     }
-    const card = await customerCardView(deps, id);
+    const card = await customerCardView(deps, id, panelScope(req));
     if (!card.ok) return renderError(req, reply, 404, "NOT_FOUND", "There is no such customer.");
     return render(
       req,
@@ -75,12 +78,17 @@ export function customerActionRoutes(deps: PanelDeps, showCard: ShowCard): Fasti
         : { ok: false, code: "VALIDATION_FAILED", message: "write what was said or done" };
       const r = failure
         ? failure
-        : await createInteraction(deps, PLATFORM, {
-            customer_id: id,
-            type: form.type,
-            ...(form.direction ? { direction: form.direction } : {}),
-            content: form.content.trim(),
-          });
+        : await createInteraction(
+            deps,
+            panelScope(req),
+            {
+              customer_id: id,
+              type: form.type,
+              ...(form.direction ? { direction: form.direction } : {}),
+              content: form.content.trim(),
+            },
+            actorOf(req),
+          );
       return answer(req, reply, id, "interactions", r.ok ? null : r, form);
     });
 
@@ -97,12 +105,17 @@ export function customerActionRoutes(deps: PanelDeps, showCard: ShowCard): Fasti
       }
       const r =
         failure ??
-        (await createReminder(deps, PLATFORM, {
-          customer_id: id,
-          type: form.type || "custom",
-          message: form.message,
-          ...(scheduled ? { scheduled_for: scheduled } : {}),
-        }));
+        (await createReminder(
+          deps,
+          panelScope(req),
+          {
+            customer_id: id,
+            type: form.type || "custom",
+            message: form.message,
+            ...(scheduled ? { scheduled_for: scheduled } : {}),
+          },
+          actorOf(req),
+        ));
       return answer(req, reply, id, "reminders", r.ok ? null : r, form);
     });
 
@@ -113,7 +126,7 @@ export function customerActionRoutes(deps: PanelDeps, showCard: ShowCard): Fasti
           ? await deps.prisma.reminder.findFirst({ where: { id: reminderId, customer_id: id }, select: { id: true } })
           : null;
       if (!mine) return renderError(req, reply, 404, "NOT_FOUND", "There is no such reminder on this customer.");
-      const r = await completeReminder(deps, PLATFORM, reminderId);
+      const r = await completeReminder(deps, panelScope(req), reminderId, actorOf(req));
       return answer(req, reply, id, "reminders", r.ok ? null : r);
     });
 
@@ -130,7 +143,12 @@ export function customerActionRoutes(deps: PanelDeps, showCard: ShowCard): Fasti
       if (!Object.hasOwn(SEQUENCE_ACTIONS, action)) {
         return renderError(req, reply, 404, "NOT_FOUND", "Sequences can be paused, resumed or stopped.");
       }
-      const r = await SEQUENCE_ACTIONS[action as keyof typeof SEQUENCE_ACTIONS](deps, sequenceId, PLATFORM);
+      const r = await SEQUENCE_ACTIONS[action as keyof typeof SEQUENCE_ACTIONS](
+        deps,
+        sequenceId,
+        panelScope(req),
+        actorOf(req),
+      );
       return answer(req, reply, id, "sequences", r.ok ? null : r);
     });
   };

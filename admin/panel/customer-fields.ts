@@ -5,7 +5,7 @@ import type { Customer } from "../../prisma/generated/client.js";
 import { panelUserOf } from "./session.js";
 
 /** How a field of the customer card is edited inline. */
-export interface FieldDef {
+interface FieldDef {
   label: string;
   input: "text" | "email" | "tel" | "textarea" | "select";
   /** Select options as [value, label]. */
@@ -16,7 +16,7 @@ export interface FieldDef {
 }
 
 /** The customer fields the card edits in place, in the order they are shown. */
-export const CUSTOMER_FIELDS = {
+const CUSTOMER_FIELDS = {
   name: { label: "Name", input: "text", nullable: false, maxLength: 255 },
   email: { label: "E-mail", input: "email", nullable: true, maxLength: 255 },
   phone: { label: "Phone", input: "tel", nullable: true, maxLength: 32 },

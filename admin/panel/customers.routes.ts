@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { pendingDrafts } from "../../core/ai/drafts.service.js";
 import { updateCustomer } from "../../core/crm/customer.service.js";
 import { customerCardView, customerPage } from "../../core/crm/customer-admin.query.js";
 import { CUSTOMER_STATUSES } from "../../core/crm/customer-input.js";
 import { CANONICAL_STATUSES } from "../../core/crm/status-mapping.js";
+import { actorOf } from "./audit.js";
 import { customerActionRoutes } from "./customer-actions.routes.js";
 import {
   type CustomerField,
@@ -18,9 +20,10 @@ import {
   STATUS_LABELS,
 } from "./customer-fields.js";
 import { render, renderError, wantsFragment } from "./render.js";
+import { panelScope } from "./scope.js";
+import { serviceCardRoutes, serviceExtras } from "./service-card.routes.js";
+import type { Form } from "./service-forms.js";
 import type { PanelDeps } from "./types.js";
-
-const PLATFORM = { kind: "admin" } as const;
 
 const listQuery = z.object({
   q: z.string().max(100).optional(),
@@ -43,7 +46,7 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     opts: { editing: boolean; value?: string; error?: InlineError; oob?: boolean },
   ) {
     if (!isCustomerField(field)) return renderError(req, reply, 404, "NOT_FOUND", "There is no such field.");
-    const card = await customerCardView(deps, id);
+    const card = await customerCardView(deps, id, panelScope(req));
     if (!card.ok) return renderError(req, reply, 404, "NOT_FOUND", "There is no such customer.");
     return render(
       req,
@@ -67,10 +70,16 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     req: FastifyRequest,
     reply: FastifyReply,
     id: string,
-    extra: { edit?: CustomerField; value?: string; errors?: Record<string, InlineError>; form?: unknown } = {},
+    extra: {
+      edit?: CustomerField;
+      value?: string;
+      errors?: Record<string, InlineError>;
+      form?: unknown;
+      svcForm?: Record<string, Form>;
+    } = {},
     status = 200,
   ) {
-    const card = await customerCardView(deps, id);
+    const card = await customerCardView(deps, id, panelScope(req));
     if (!card.ok) return renderError(req, reply, 404, "NOT_FOUND", "There is no such customer.");
     return render(
       req,
@@ -78,11 +87,14 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       "pages/customer",
       {
         ...cardExtras(req, deps.clock.now()),
+        ...(await serviceExtras(deps, card.value.owner_id)),
         card: card.value,
         edit: null,
         value: null,
         errors: {},
         form: {},
+        svcForm: {},
+        aiDrafts: await pendingDrafts(deps, { customerId: id }, 5),
         ...extra,
       },
       { title: `${card.value.name} — Customers — LeadRelay`, status, fragment: false },
@@ -97,7 +109,7 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
         pipeline_status: req.query.pipeline_status || undefined,
         page: req.query.page,
       };
-      const page = await customerPage(deps, f);
+      const page = await customerPage(deps, f, panelScope(req));
       if (!page.ok) return renderError(req, reply, 400, page.code, page.message);
       const url = (n: number) => {
         const qs = new URLSearchParams();
@@ -154,7 +166,7 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       const refused = choiceError(field, raw);
       const saved = refused
         ? ({ ok: false, code: refused.code, message: refused.message } as const)
-        : await updateCustomer(deps, PLATFORM, id, fieldPatch(field, raw));
+        : await updateCustomer(deps, panelScope(req), id, fieldPatch(field, raw), actorOf(req));
       if (!saved.ok) {
         if (saved.code === "NOT_FOUND") return renderError(req, reply, 404, "NOT_FOUND", "There is no such customer.");
         const error = inlineError(saved);
@@ -166,5 +178,6 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     });
 
     await app.register(customerActionRoutes(deps, showCard));
+    await app.register(serviceCardRoutes(deps, showCard));
   };
 }

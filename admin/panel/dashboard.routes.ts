@@ -1,26 +1,29 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { PLATFORM, platformDashboard, dmoPanel as readDmoPanel } from "../../core/kpi/dashboard.query.js";
+import { coachingFor } from "../../core/ai/coaching.js";
+import { platformDashboard, dmoPanel as readDmoPanel } from "../../core/kpi/dashboard.query.js";
 import { openTickerCursor, pollTicker, tickerHead } from "../../core/kpi/ticker.query.js";
 import { unansweredLeads } from "../../core/marketplace/unanswered.service.js";
 import { dashboardCharts, trendMark } from "./dashboard.view.js";
 import { render, renderPartial } from "./render.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
 
 /** How often an open ticker stream looks for new events (real time: this is I/O pacing). */
-export const TICKER_POLL_MS = 2_000;
+const TICKER_POLL_MS = 2_000;
 /** A comment line this often keeps proxies from closing a quiet stream. */
-export const TICKER_HEARTBEAT_MS = 15_000;
+const TICKER_HEARTBEAT_MS = 15_000;
 /**
  * A stream ends after this long and the browser reconnects (resuming from Last-Event-ID), so
  * the session guard looks at the person again: a signed-out or expired session stops the feed.
  */
-export const TICKER_MAX_STREAM_MS = 10 * 60_000;
+const TICKER_MAX_STREAM_MS = 10 * 60_000;
 /** How far back a stream may resume from (a reconnect after a short outage catches up). */
-export const TICKER_RESUME_MS = 10 * 60_000;
+const TICKER_RESUME_MS = 10 * 60_000;
 
-const dmoQuery = z.object({ marketer: z.guid().optional() });
+/** One marketer's id, or "all" for the platform sum. */
+const dmoQuery = z.object({ marketer: z.union([z.guid(), z.literal("all")]).optional() });
 const tickerQuery = z.object({ after: z.coerce.number().int().nonnegative().optional() });
 
 /**
@@ -33,22 +36,24 @@ export function dashboardRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
 
     app.get("/", { schema: { querystring: dmoQuery } }, async (req, reply) => {
       const [d, unanswered] = await Promise.all([
-        platformDashboard(deps, { tz, marketerId: req.query.marketer }),
+        platformDashboard(deps, { tz, marketerId: req.query.marketer, scope: panelScope(req) }),
         unansweredLeads(deps.prisma),
       ]);
+      const coaching = d.dmo.selected ? await coachingFor(deps, d.dmo.selected.id, deps.clock.now()) : null;
       return render(
         req,
         reply,
         "pages/dashboard",
-        { d, unanswered, charts: dashboardCharts(d), trendMark },
+        { d, unanswered, charts: dashboardCharts(d), trendMark, coaching },
         { title: "Dashboard — LeadRelay" },
       );
     });
 
     // The DMO card alone: the marketer select swaps it in place (without JS the form reloads /admin).
     app.get("/dashboard/dmo", { schema: { querystring: dmoQuery } }, async (req, reply) => {
-      const dmo = await readDmoPanel(deps.prisma, deps.clock.now(), req.query.marketer);
-      return renderPartial(req, reply, "partials/dash-dmo", { dmo });
+      const dmo = await readDmoPanel(deps.prisma, deps.clock.now(), req.query.marketer, panelScope(req));
+      const coaching = dmo.selected ? await coachingFor(deps, dmo.selected.id, deps.clock.now()) : null;
+      return renderPartial(req, reply, "partials/dash-dmo", { dmo, coaching });
     });
 
     const streams = new Set<() => void>();
@@ -62,11 +67,11 @@ export function dashboardRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       // cursor older than TICKER_RESUME_MS starts near the head rather than replaying history.
       const lastId = String(req.headers["last-event-id"] ?? "");
       const asked = /^\d{1,15}$/.test(lastId) ? Number(lastId) : req.query.after;
-      const head = await tickerHead(deps.prisma, PLATFORM);
+      const head = await tickerHead(deps.prisma, panelScope(req));
       const at = Math.max(asked ?? head, head - TICKER_RESUME_MS);
-      const cursor = await openTickerCursor(deps.prisma, PLATFORM, at);
+      const cursor = await openTickerCursor(deps.prisma, panelScope(req), at);
       streamTicker(req, reply, streams, async () => {
-        const items = await pollTicker(deps.prisma, PLATFORM, cursor);
+        const items = await pollTicker(deps.prisma, panelScope(req), cursor);
         if (items.length === 0) return null;
         const html = await app.view("partials/dash-ticker-items", { items: items.reverse(), now: deps.clock.now() });
         return { id: String(cursor.at), html };

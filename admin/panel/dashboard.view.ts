@@ -22,6 +22,8 @@ export const STATUS_LABELS: Readonly<Record<LeadStatus, string>> = {
   CONTACTED: "Contacted",
   EXPIRED: "Expired",
   ARCHIVED: "Archived",
+  // In the enum's order: the template pairs these bars with the keys of leads_by_status.
+  UNREACHABLE: "Unreachable",
 };
 
 /** "< 5 min", "15–30 min", "1–2 h", "≥ 4 h". */

@@ -21,5 +21,3 @@ export function formatters(zone: string) {
     minutes: (ms: unknown) => (ms === null || ms === undefined ? "—" : `${Math.round(Number(ms) / 60_000)} min`),
   };
 }
-
-export type Formatters = ReturnType<typeof formatters>;

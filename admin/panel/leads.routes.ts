@@ -9,6 +9,7 @@ import {
 } from "../../core/marketplace/lead-admin.query.js";
 import { listQuery, pagerFor } from "./paging.js";
 import { render, renderError, wantsFragment } from "./render.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
 
 /**
@@ -24,7 +25,7 @@ export function leadRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       const error = parsed.success
         ? null
         : parsed.error.issues.map((i) => `${i.path.join(".") || "filter"}: ${i.message}`).join("; ");
-      const result = parsed.success ? await searchLeads(deps, parsed.data) : null;
+      const result = parsed.success ? await searchLeads(deps, parsed.data, undefined, panelScope(req)) : null;
       const pager = result ? pagerFor("/admin/leads", raw, result) : null;
       const data = { filter: listQuery(raw), result, pager, error, categories, statuses: LEAD_STATUSES };
       const status = error ? 400 : 200;
@@ -33,7 +34,7 @@ export function leadRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     });
 
     app.get("/leads/:id", { schema: { params: z.object({ id: z.string().max(64) }) } }, async (req, reply) => {
-      const r = await leadEvidence(deps, req.params.id);
+      const r = await leadEvidence(deps, req.params.id, panelScope(req));
       if (!r.ok) return renderError(req, reply, 404, r.code, "There is no such lead.");
       return render(req, reply, "pages/lead", r.value, { title: `${r.value.lead.title} — LeadRelay` });
     });

@@ -4,10 +4,10 @@ import { z } from "zod";
 import { moveDeal } from "../../core/crm/deal.service.js";
 import { kanbanBoard, pipelineChoices, pipelineOfDeal } from "../../core/crm/kanban.query.js";
 import { ERROR_CODES, type Failure } from "../../core/errors.js";
+import { actorOf } from "./audit.js";
 import { render, renderError } from "./render.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
-
-const PLATFORM = { kind: "admin" } as const;
 
 /** The Kanban card's colour class for core's days-in-stage urgency (3+ days aging, 7+ stale). */
 const AGE_CLASS = { fresh: "", aging: "age-warn", stale: "age-bad" } as const;
@@ -28,7 +28,7 @@ export function pipelineRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     pipelineId: string,
     opts: { status?: number; error?: Failure; fragment?: boolean } = {},
   ) {
-    const board = await kanbanBoard(deps, pipelineId);
+    const board = await kanbanBoard(deps, pipelineId, panelScope(req));
     if (!board.ok) return renderError(req, reply, 404, board.code, "There is no such pipeline.");
     const data = { board: board.value, ageClass: AGE_CLASS, error: opts.error ?? null };
     if (opts.fragment) {
@@ -69,13 +69,13 @@ export function pipelineRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       const dealId = (req.params as { id: string }).id;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const stageId = typeof body.stage_id === "string" ? body.stage_id : "";
-      const moved = await moveDeal(deps, PLATFORM, dealId, { stage_id: stageId });
+      const moved = await moveDeal(deps, panelScope(req), dealId, { stage_id: stageId }, actorOf(req));
       if (moved.ok) {
         if (isHtmx(req)) return showBoard(req, reply, moved.value.pipeline_id, { fragment: true });
         return reply.redirect(`/admin/pipelines?pipeline=${encodeURIComponent(moved.value.pipeline_id)}`, 303);
       }
       const status = ERROR_CODES[moved.code] ?? 400;
-      const pipeline = await pipelineOfDeal(deps, dealId);
+      const pipeline = await pipelineOfDeal(deps, dealId, panelScope(req));
       if (!pipeline.ok) return renderError(req, reply, 404, "NOT_FOUND", "There is no such deal.");
       // The board again (the dragged card back where it was) with the reason on top.
       return showBoard(req, reply, pipeline.value, { status, error: moved, fragment: isHtmx(req) });

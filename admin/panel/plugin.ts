@@ -11,7 +11,7 @@ import { Eta } from "eta";
 import type { FastifyError, FastifyPluginAsync } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { panelSessionKey } from "../../core/accounts/panel-auth.service.js";
-import { auditMutations } from "./audit.js";
+import { logServerError } from "../api/errors.js";
 import { authRoutes } from "./auth.routes.js";
 import { formatters } from "./format.js";
 import { renderError } from "./render.js";
@@ -27,8 +27,9 @@ const NODE_MODULES = path.join(here, "..", "..", "node_modules");
 /**
  * The admin panel under /admin: server-rendered eta pages and htmx fragments. Order matters:
  * security headers → rate limit → form bodies → sealed session cookie → CSRF → views; then the
- * session guard (sign-in, idle 30 min, absolute 8 h, roles) and an audit row per change. Only
- * this plugin's routes get these: the JSON API keeps its bearer keys and its own errors.
+ * session guard (a server-side session row: idle 30 min, absolute 8 h, revoked at sign-out;
+ * roles); each change is audited by its core use case (routes pass `actorOf(req)`, ./audit.ts).
+ * Only this plugin's routes get these: the JSON API keeps its bearer keys and its own errors.
  */
 export function panelPlugin(deps: PanelDeps): FastifyPluginAsync {
   return async (app) => {
@@ -66,7 +67,8 @@ export function panelPlugin(deps: PanelDeps): FastifyPluginAsync {
     await app.register(view, {
       engine: { eta: new Eta({ views: VIEWS, cache: deps.config.env === "production" }) },
       root: VIEWS,
-      defaultContext: { fmt: formatters(deps.config.defaultTimezone) },
+      // `sandboxOn`: the layout shows the Sandbox nav item (to admins) only where the sandbox exists.
+      defaultContext: { fmt: formatters(deps.config.defaultTimezone), sandboxOn: deps.config.sandboxEnabled },
     });
     await app.register(fastifyStatic, { root: STATIC, prefix: "/static/", decorateReply: false });
     await app.register(fastifyStatic, {
@@ -87,13 +89,12 @@ export function panelPlugin(deps: PanelDeps): FastifyPluginAsync {
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         return renderError(req, reply, err.statusCode, err.code ?? "BAD_REQUEST", err.message);
       }
-      req.log.error(err);
+      logServerError(req, err);
       return renderError(req, reply, 500, "INTERNAL", "Something went wrong on our side; it has been logged.");
     });
     app.setNotFoundHandler((req, reply) => renderError(req, reply, 404, "NOT_FOUND", "There is no such page."));
 
     installSessionGuard(app, deps);
-    auditMutations(app, deps);
     await app.register(authRoutes(deps));
     await app.register(areaRoutes(deps));
   };

@@ -9,10 +9,16 @@ const asField = z
   .string()
   .regex(/^(new|(contractor|marketer|customer):[0-9a-fA-F-]{36})$/, 'choose "new" or a person from the list');
 
+/** Only admins: talking as any contractor or customer crosses every team's boundary (see docs/security.md). */
+const ADMIN_ONLY = { roles: ["admin"] as const };
+
 /**
  * The chat sandbox page: talk to the bot from the browser as a contractor, marketer, customer
  * or stranger — the same chat app Telegram and WhatsApp reach. Each panel user gets their own
  * sandbox session per persona, so two admins never read each other's conversation.
+ * Admins only: a sandbox message acts as that person (bids, answers a lead and charges the
+ * contractor, reaches a real customer), which a sales manager — limited to their team — and a
+ * read-only user may not do. Where the sandbox is off (`SANDBOX_ENABLED`) the pages do not exist.
  */
 export function sandboxPageRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
   const sessionOf = (userId: string, as: string) => `panel-${userId.slice(0, 8)}-${as.replace(":", "-").slice(0, 60)}`;
@@ -34,21 +40,30 @@ export function sandboxPageRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
   }
 
   return async (app) => {
-    app.get("/sandbox", { schema: { querystring: z.object({ as: asField.optional() }) } }, async (req, reply) => {
-      if (!deps.sandbox) {
-        return renderError(req, reply, 503, "SANDBOX_OFF", "The chat sandbox runs with the bot role (npm start).");
-      }
-      const list = await people();
-      const as = req.query.as ?? list[0]?.value ?? "new";
-      const lines = await deps.sandbox.conversation(sessionOf(panelUserOf(req).id, as));
-      return render(req, reply, "pages/sandbox", { people: list, as, lines }, { title: "Chat sandbox — LeadRelay" });
-    });
+    if (!deps.config.sandboxEnabled) return;
+    app.get(
+      "/sandbox",
+      { schema: { querystring: z.object({ as: asField.optional() }) }, config: ADMIN_ONLY },
+      async (req, reply) => {
+        if (!deps.sandbox) {
+          return renderError(req, reply, 503, "SANDBOX_OFF", "The chat sandbox runs with the bot role (npm start).");
+        }
+        const list = await people();
+        const as = req.query.as ?? list[0]?.value ?? "new";
+        const lines = await deps.sandbox.conversation(sessionOf(panelUserOf(req).id, as));
+        return render(req, reply, "pages/sandbox", { people: list, as, lines }, { title: "Chat sandbox — LeadRelay" });
+      },
+    );
 
-    app.get("/sandbox/log", { schema: { querystring: z.object({ as: asField }) } }, async (req, reply) => {
-      if (!deps.sandbox) return renderError(req, reply, 503, "SANDBOX_OFF", "The chat sandbox is not running here.");
-      const lines = await deps.sandbox.conversation(sessionOf(panelUserOf(req).id, req.query.as));
-      return renderPartial(req, reply, "partials/sandbox-log", { as: req.query.as, lines });
-    });
+    app.get(
+      "/sandbox/log",
+      { schema: { querystring: z.object({ as: asField }) }, config: ADMIN_ONLY },
+      async (req, reply) => {
+        if (!deps.sandbox) return renderError(req, reply, 503, "SANDBOX_OFF", "The chat sandbox is not running here.");
+        const lines = await deps.sandbox.conversation(sessionOf(panelUserOf(req).id, req.query.as));
+        return renderPartial(req, reply, "partials/sandbox-log", { as: req.query.as, lines });
+      },
+    );
 
     app.post(
       "/sandbox/send",
@@ -65,6 +80,7 @@ export function sandboxPageRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
               message: "type a message or press a button",
             }),
         },
+        config: ADMIN_ONLY,
       },
       async (req, reply) => {
         if (!deps.sandbox) return renderError(req, reply, 503, "SANDBOX_OFF", "The chat sandbox is not running here.");

@@ -7,10 +7,11 @@ import { blastAudience } from "../../core/segments/campaign.query.js";
 import { sendBlast } from "../../core/segments/campaign.service.js";
 import { validateFilter } from "../../core/segments/filter.js";
 import type { ChannelKind } from "../../prisma/generated/client.js";
+import { actorOf } from "./audit.js";
 import { render, renderError } from "./render.js";
+import { panelScope } from "./scope.js";
 import type { PanelDeps } from "./types.js";
 
-const SCOPE: ApiScope = { kind: "admin" };
 const CHANNELS = ["email", "sms", "telegram", "whatsapp", "sandbox"] as const;
 const idParams = z.object({ id: z.string().max(64) });
 const choice = z.object({
@@ -80,12 +81,13 @@ export function blastRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
           const q = new URLSearchParams({ message_template_id, channel });
           return reply.redirect(`/admin/segments/${encodeURIComponent(req.params.id)}/blast?${q}`, 303);
         }
-        const result = await sendBlast(deps, SCOPE, {
+        const input = {
           segment_id: req.params.id,
           message_template_id,
           ...(channel ? { channel } : {}),
           ...(name?.trim() ? { name: name.trim() } : {}),
-        });
+        };
+        const result = await sendBlast(deps, panelScope(req), input, actorOf(req));
         if (!result.ok) return renderError(req, reply, ERROR_CODES[result.code] ?? 400, result.code, result.message);
         return reply.redirect(`/admin/segments/${req.params.id}?sent=${result.value.campaign.id}`, 303);
       },

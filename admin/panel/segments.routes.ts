@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiScope } from "../../core/accounts/api-key.service.js";
+import { visibleUsers } from "../../core/accounts/visibility.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import {
@@ -14,13 +15,14 @@ import {
 } from "../../core/segments/builder.js";
 import { campaignRows, segmentRows } from "../../core/segments/campaign.query.js";
 import { fieldCatalogue } from "../../core/segments/fields.js";
-import { createSegment, previewUnsaved, updateSegment } from "../../core/segments/segment.service.js";
+import { createSegment, deleteSegment, previewUnsaved, updateSegment } from "../../core/segments/segment.service.js";
+import { actorOf } from "./audit.js";
 import { render, renderError, renderPartial, wantsFragment } from "./render.js";
+import { panelScope } from "./scope.js";
 import { blastRoutes, blastTemplates } from "./segments.blast.js";
 import { type FormBody, field, formOf } from "./template-forms.js";
 import type { PanelDeps } from "./types.js";
 
-const SCOPE: ApiScope = { kind: "admin" };
 const idParams = z.object({ id: z.string().max(64) });
 
 interface BuilderView {
@@ -69,20 +71,23 @@ function applyRowOp(state: BuilderState, op: string): BuilderState | null {
 export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
   const catalogue = fieldCatalogue();
 
-  const owners = () =>
+  const owners = (req: FastifyRequest) =>
     deps.prisma.user.findMany({
-      where: { role: { in: ["contractor", "marketer"] } },
+      where: { role: { in: ["contractor", "marketer"] }, ...visibleUsers(panelScope(req)) },
       orderBy: [{ company_name: "asc" }, { name: "asc" }],
       select: { id: true, name: true, company_name: true, role: true },
       take: 500,
     });
 
   /** How many customers the rows match (all owners when none is chosen), or the reason there is no count. */
-  async function countOf(v: Pick<BuilderView, "owner_id" | "state">) {
+  async function countOf(req: FastifyRequest, v: Pick<BuilderView, "owner_id" | "state">) {
     const checked = validateRows(v.state);
     if (!checked.ok) return { count: null, problems: Object.values(checked.errors) };
     const owner = isUuid(v.owner_id) ? v.owner_id : undefined;
-    const r = await previewUnsaved(deps, SCOPE, { filter: checked.filter, ...(owner ? { owner_id: owner } : {}) });
+    const r = await previewUnsaved(deps, panelScope(req), {
+      filter: checked.filter,
+      ...(owner ? { owner_id: owner } : {}),
+    });
     return r.ok ? { count: r.value.count, problems: [] } : { count: null, problems: [r.message] };
   }
 
@@ -106,15 +111,15 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       rows,
       catalogue,
       action: v.id ? `/admin/segments/${v.id}` : "/admin/segments",
-      owners: await owners(),
-      counted: await countOf(v),
+      owners: await owners(req),
+      counted: await countOf(req, v),
       ...extra,
     };
     if (wantsFragment(req)) return render(req, reply, "partials/segment-builder", data, { status });
     const title = `${v.name || "New segment"} — LeadRelay`;
     if (!v.id) return render(req, reply, "pages/segment", data, { status, title });
     const [campaigns, templates] = await Promise.all([
-      campaignRows(deps.prisma, SCOPE, { segmentId: v.id }),
+      campaignRows(deps.prisma, panelScope(req), { segmentId: v.id }),
       blastTemplates(deps, v.owner_id),
     ]);
     return render(req, reply, "pages/segment", { ...data, campaigns, templates }, { status, title });
@@ -145,8 +150,13 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     if (Object.keys(errors).length > 0 || !checked.ok) return show(req, reply, { ...v, errors }, 422);
 
     const result = existing
-      ? await updateSegment(deps, SCOPE, existing.id, { name, filter: checked.filter })
-      : await createSegment(deps, SCOPE, { name, filter: checked.filter, owner_id: v.owner_id });
+      ? await updateSegment(deps, panelScope(req), existing.id, { name, filter: checked.filter }, actorOf(req))
+      : await createSegment(
+          deps,
+          panelScope(req),
+          { name, filter: checked.filter, owner_id: v.owner_id },
+          actorOf(req),
+        );
     if (!result.ok) {
       const key = result.code === "CONFLICT" ? "name" : result.code === "NOT_FOUND" ? "owner_id" : "form";
       if (
@@ -163,8 +173,8 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get("/segments", async (req, reply) => {
       const [segments, campaigns] = await Promise.all([
-        segmentRows(deps.prisma, SCOPE),
-        campaignRows(deps.prisma, SCOPE),
+        segmentRows(deps.prisma, panelScope(req)),
+        campaignRows(deps.prisma, panelScope(req)),
       ]);
       return render(req, reply, "pages/segments", { segments, campaigns }, { title: "Segments — LeadRelay" });
     });
@@ -182,7 +192,9 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const s = isUuid(req.params.id) ? await deps.prisma.segment.findUnique({ where: { id: req.params.id } }) : null;
+        const s = isUuid(req.params.id)
+          ? await deps.prisma.segment.findFirst({ where: { id: req.params.id, deleted_at: null } })
+          : null;
         if (!s) return renderError(req, reply, 404, "NOT_FOUND", "There is no such segment.");
         const state = filterToState(s.filter);
         const v = {
@@ -202,7 +214,7 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
 
     app.post("/segments/preview", { config: { audit: false } }, async (req, reply) => {
       const body = formOf(req.body);
-      const counted = await countOf({ owner_id: field(body, "owner_id"), state: stateOf(body) });
+      const counted = await countOf(req, { owner_id: field(body, "owner_id"), state: stateOf(body) });
       return renderPartial(req, reply, "partials/segment-count", { counted });
     });
 
@@ -210,6 +222,15 @@ export function segmentRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     app.post("/segments/:id", { schema: { params: idParams } }, async (req, reply) =>
       submit(req, reply, req.params.id),
     );
+
+    // Soft delete: the segment leaves the lists (its campaigns keep their history); audited.
+    app.post("/segments/:id/delete", async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const r = await deleteSegment(deps, panelScope(req), id, actorOf(req));
+      if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
+      if (req.headers["hx-request"] === "true") return reply.header("HX-Redirect", "/admin/segments").code(204).send();
+      return reply.redirect("/admin/segments", 303);
+    });
 
     await app.register(blastRoutes(deps));
   };

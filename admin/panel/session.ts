@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { findPanelUser, type PanelUser } from "../../core/accounts/panel-auth.service.js";
+import type { PanelUser } from "../../core/accounts/panel-auth.service.js";
+import { endPanelSession, resumePanelSession } from "../../core/accounts/panel-session.service.js";
+import { panelScopeFor } from "../../core/accounts/team-scope.js";
 import { renderError } from "./render.js";
 import type { PanelDeps } from "./types.js";
 
-export const SESSION_IDLE_MS = 30 * 60_000;
-export const SESSION_ABSOLUTE_MS = 8 * 60 * 60_000;
+export { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "../../core/accounts/panel-session.service.js";
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -14,22 +15,21 @@ declare module "@fastify/secure-session" {
   }
 }
 
+/** What the sealed cookie carries: only the id of the server-side session row. */
 interface SessionClaims {
-  uid: string;
-  /** When the person signed in (ms). */
-  iat: number;
-  /** Their last request (ms). */
-  seen: number;
+  sid: string;
 }
 
-/** Start a fresh session for a person who just signed in (a new cookie: no session fixation). */
-export function startSession(req: FastifyRequest, user: PanelUser, nowMs: number): void {
+/** Start a fresh cookie for a person who just signed in (no session fixation), naming their session row. */
+export function startSession(req: FastifyRequest, sessionId: string): void {
   req.session.regenerate();
-  req.session.set("auth", { uid: user.id, iat: nowMs, seen: nowMs } satisfies SessionClaims);
+  req.session.set("auth", { sid: sessionId } satisfies SessionClaims);
 }
 
-/** Forget the session (sign out). */
-export function endSession(req: FastifyRequest): void {
+/** Sign out: revoke the session row on the server (a copied cookie opens nothing) and drop the cookie. */
+export async function endSession(req: FastifyRequest, deps: PanelDeps): Promise<void> {
+  const sid = req.session.get("auth")?.sid;
+  if (typeof sid === "string") await endPanelSession(deps, sid);
   req.session.delete();
 }
 
@@ -54,9 +54,10 @@ function toLogin(req: FastifyRequest, reply: FastifyReply, why: "expired" | "sig
 /**
  * Every panel request, before its input is validated (a forged or unauthorised request is refused
  * whatever it carries): CSRF token on each change (checked first, so a forged request is refused
- * whoever sends it), then the session — idle 30 minutes, absolute 8 hours, counted on the
- * injected clock — then the person's role, re-read from the database each time so a demotion or
- * a disabled account takes effect at once. Read-only people may look but never change anything.
+ * whoever sends it), then the server-side session named by the cookie — not revoked (sign-out,
+ * password change), idle under 30 minutes, younger than 8 hours, counted on the injected clock —
+ * and the person's role, re-read with it in one query so a demotion or a disabled account takes
+ * effect at once. Read-only people may look but never change anything.
  */
 export function installSessionGuard(app: FastifyInstance, deps: PanelDeps): void {
   app.addHook("preValidation", (req, reply, done) => {
@@ -65,20 +66,16 @@ export function installSessionGuard(app: FastifyInstance, deps: PanelDeps): void
   });
   app.addHook("preValidation", async (req, reply) => {
     if (req.routeOptions.config.public || isAsset(req.url)) return;
-    const claims = req.session.get("auth");
-    const now = deps.clock.now().getTime();
-    if (!claims) return toLogin(req, reply, "signin");
-    if (now - claims.seen > SESSION_IDLE_MS || now - claims.iat > SESSION_ABSOLUTE_MS) {
+    const sid = req.session.get("auth")?.sid;
+    if (typeof sid !== "string") return toLogin(req, reply, "signin");
+    const check = await resumePanelSession(deps, sid);
+    if (!check.ok) {
       req.session.set("auth", undefined);
-      return toLogin(req, reply, "expired");
+      return toLogin(req, reply, check.why);
     }
-    const user = await findPanelUser(deps, claims.uid);
-    if (!user) {
-      req.session.set("auth", undefined);
-      return toLogin(req, reply, "signin");
-    }
+    const user: PanelUser = check.user;
     req.panelUser = user;
-    req.session.set("auth", { ...claims, seen: now });
+    req.panelScope = await panelScopeFor(deps.prisma, user); // a sales manager's team, read once per request
     reply.locals = { ...reply.locals, user, csrf: reply.generateCsrf() };
     const roles = req.routeOptions.config.roles;
     const allowed = roles ? roles.includes(user.role) : !MUTATIONS.has(req.method) || user.role !== "read_only";

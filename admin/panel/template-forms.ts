@@ -107,7 +107,7 @@ export function errorsByField(details: unknown, fallback: string): Record<string
 }
 
 /** One row of a templates list (the same partial renders it after an activate/deactivate). */
-export interface TemplateRow {
+interface TemplateRow {
   kind: "sequences" | "messages" | "prompts";
   id: string;
   name: string;

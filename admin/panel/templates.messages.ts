@@ -1,19 +1,19 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import { CUSTOMER_PLACEHOLDERS, NOTICE_PLACEHOLDERS } from "../../core/messaging/templates.js";
 import { previewMessage } from "../../core/nurturing/message-preview.js";
 import { createMessageTemplate, updateMessageTemplate } from "../../core/nurturing/message-template.service.js";
-import { render, renderError, renderPartial, wantsFragment } from "./render.js";
+import { activeBody, toggleActive } from "./active-toggle.js";
+import { actorOf } from "./audit.js";
+import { render, renderError, renderPartial } from "./render.js";
+import { panelScope } from "./scope.js";
 import { errorsByField, type FormBody, field, formOf, messageRow } from "./template-forms.js";
 import type { PanelDeps } from "./types.js";
 
-const SCOPE: ApiScope = { kind: "admin" };
 const idParams = z.object({ id: z.string().max(64) });
-const activeBody = z.object({ active: z.enum(["true", "false"]), _csrf: z.string().optional() });
 const CHANNELS = ["telegram", "whatsapp", "email", "sms", "sandbox"] as const;
 
 interface MessageForm {
@@ -70,8 +70,8 @@ export function messageTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       body: form.body,
     };
     const result = id
-      ? await updateMessageTemplate(deps, SCOPE, id, input)
-      : await createMessageTemplate(deps, SCOPE, input);
+      ? await updateMessageTemplate(deps, panelScope(req), id, input, actorOf(req))
+      : await createMessageTemplate(deps, panelScope(req), input, actorOf(req));
     if (!result.ok) {
       const state = { id, form, active: existing?.is_active ?? true };
       if (result.code === "VALIDATION_FAILED")
@@ -128,15 +128,18 @@ export function messageTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       submit(req, reply, req.params.id),
     );
 
-    app.post(
-      "/templates/messages/:id/active",
-      { schema: { params: idParams, body: activeBody } },
-      async (req, reply) => {
-        const r = await updateMessageTemplate(deps, SCOPE, req.params.id, { is_active: req.body.active === "true" });
-        if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
-        if (!wantsFragment(req)) return reply.redirect("/admin/templates#messages", 303);
-        return renderPartial(req, reply, "partials/template-row", { row: messageRow(r.value) });
-      },
+    app.post("/templates/messages/:id/active", { schema: { params: idParams, body: activeBody } }, async (req, reply) =>
+      toggleActive(
+        req,
+        reply,
+        req.body.active,
+        (input) => updateMessageTemplate(deps, panelScope(req), req.params.id, input, actorOf(req)),
+        {
+          redirect: () => "/admin/templates#messages",
+          partial: "partials/template-row",
+          locals: (t) => ({ row: messageRow(t) }),
+        },
+      ),
     );
   };
 }

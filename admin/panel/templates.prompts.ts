@@ -3,17 +3,19 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ERROR_CODES } from "../../core/errors.js";
 import {
+  createPromptKey,
   getPromptTemplate,
   previewPrompt,
   savePromptVersion,
   setPromptActive,
 } from "../../core/nurturing/prompt-template.service.js";
+import { activeBody } from "./active-toggle.js";
+import { actorOf } from "./audit.js";
 import { render, renderError, renderPartial, wantsFragment } from "./render.js";
 import { errorsByField, type FormBody, field, formOf, promptRow } from "./template-forms.js";
 import type { PanelDeps } from "./types.js";
 
 const idParams = z.object({ id: z.string().max(64) });
-const activeBody = z.object({ active: z.enum(["true", "false"]), _csrf: z.string().optional() });
 
 interface PromptForm {
   name: string;
@@ -55,7 +57,39 @@ export function promptTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     return render(req, reply, "pages/template-prompt", data, { status, title: `${prompt.name} — LeadRelay` });
   }
 
+  function showNew(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    form: PromptForm & { key: string },
+    errors = {},
+    status = 200,
+  ) {
+    return render(
+      req,
+      reply,
+      "pages/template-prompt-new",
+      { form, errors },
+      { status, title: "New prompt — LeadRelay" },
+    );
+  }
+
   return async (app) => {
+    // A new prompt key: its first version, active at once (the key is fixed from then on).
+    app.get("/templates/prompts/new", async (req, reply) =>
+      showNew(req, reply, { key: "", name: "", model: "", system_prompt: "", user_template: "" }),
+    );
+
+    app.post("/templates/prompts/new", async (req, reply) => {
+      const body = formOf(req.body);
+      const form = { key: field(body, "key"), ...formOfBody(body) };
+      const r = await createPromptKey(deps, form, actorOf(req));
+      if (r.ok) return reply.redirect(`/admin/templates/prompts/${r.value.id}?saved=1`, 303);
+      if (r.code !== "VALIDATION_FAILED" && r.code !== "CONFLICT") {
+        return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
+      }
+      return showNew(req, reply, form, errorsByField(r.details, r.message), 422);
+    });
+
     app.get(
       "/templates/prompts/:id",
       { schema: { params: idParams, querystring: z.object({ saved: z.string().optional() }) } },
@@ -71,7 +105,7 @@ export function promptTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
 
     app.post("/templates/prompts/:id", { schema: { params: idParams } }, async (req, reply) => {
       const form = formOfBody(formOf(req.body));
-      const result = await savePromptVersion(deps, req.params.id, form);
+      const result = await savePromptVersion(deps, req.params.id, form, actorOf(req));
       if (result.ok) return reply.redirect(`/admin/templates/prompts/${result.value.id}?saved=1`, 303);
       if (result.code !== "VALIDATION_FAILED")
         return renderError(req, reply, ERROR_CODES[result.code] ?? 400, result.code, result.message);
@@ -82,7 +116,7 @@ export function promptTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       "/templates/prompts/:id/active",
       { schema: { params: idParams, body: activeBody } },
       async (req, reply) => {
-        const r = await setPromptActive(deps, req.params.id, req.body.active === "true");
+        const r = await setPromptActive(deps, req.params.id, req.body.active === "true", actorOf(req));
         if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
         if (!wantsFragment(req)) return reply.redirect(`/admin/templates/prompts/${r.value.id}`, 303);
         // Activating one version deactivates the others: the whole versions table is re-rendered.

@@ -1,13 +1,15 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import { CUSTOMER_PLACEHOLDERS } from "../../core/messaging/templates.js";
 import { STEP_CHANNELS } from "../../core/nurturing/template.js";
 import { createSequenceTemplate, previewSteps, updateSequenceTemplate } from "../../core/nurturing/template.service.js";
+import { activeBody, toggleActive } from "./active-toggle.js";
+import { actorOf } from "./audit.js";
 import { render, renderError, renderPartial, wantsFragment } from "./render.js";
+import { panelScope } from "./scope.js";
 import {
   applyStepOp,
   blankStep,
@@ -24,9 +26,7 @@ import {
 import type { PanelDeps } from "./types.js";
 
 /** The panel acts for the platform: every template is visible and editable by its staff. */
-const SCOPE: ApiScope = { kind: "admin" };
 const idParams = z.object({ id: z.string().max(64) });
-const activeBody = z.object({ active: z.enum(["true", "false"]), _csrf: z.string().optional() });
 
 interface EditorState {
   id: string | null;
@@ -92,8 +92,8 @@ export function sequenceTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       steps: stepsOf(state.rows),
     };
     const result = id
-      ? await updateSequenceTemplate(deps, SCOPE, id, input)
-      : await createSequenceTemplate(deps, SCOPE, input);
+      ? await updateSequenceTemplate(deps, panelScope(req), id, input, actorOf(req))
+      : await createSequenceTemplate(deps, panelScope(req), input, actorOf(req));
     if (!result.ok) {
       if (result.code !== "VALIDATION_FAILED") {
         return renderError(req, reply, ERROR_CODES[result.code] ?? 400, result.code, result.message);
@@ -146,12 +146,18 @@ export function sequenceTemplateRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     app.post(
       "/templates/sequences/:id/active",
       { schema: { params: idParams, body: activeBody } },
-      async (req, reply) => {
-        const r = await updateSequenceTemplate(deps, SCOPE, req.params.id, { is_active: req.body.active === "true" });
-        if (!r.ok) return renderError(req, reply, ERROR_CODES[r.code] ?? 400, r.code, r.message);
-        if (!wantsFragment(req)) return reply.redirect("/admin/templates", 303);
-        return renderPartial(req, reply, "partials/template-row", { row: sequenceRow(r.value) });
-      },
+      async (req, reply) =>
+        toggleActive(
+          req,
+          reply,
+          req.body.active,
+          (input) => updateSequenceTemplate(deps, panelScope(req), req.params.id, input, actorOf(req)),
+          {
+            redirect: () => "/admin/templates",
+            partial: "partials/template-row",
+            locals: (t) => ({ row: sequenceRow(t) }),
+          },
+        ),
     );
   };
 }

@@ -39,7 +39,7 @@ declare module "fastify" {
     public?: boolean;
     /** Roles allowed on this route; default: every panel role may read, read-only may not change. */
     roles?: ReadonlyArray<PanelUser["role"]>;
-    /** False for a POST that changes nothing (a live preview): no audit row. */
+    /** False for a POST that changes nothing (a live preview): no audit row is expected (tests/audit). */
     audit?: boolean;
   }
 }

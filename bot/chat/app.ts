@@ -12,7 +12,7 @@ import { FEATURES } from "./features/index.js";
 import type { ChatDeps, ChatInbound, ChatReply, Feature } from "./types.js";
 
 /** What became of one inbound message. */
-export interface HandleOutcome {
+interface HandleOutcome {
   status: "handled" | "duplicate" | "failed";
   inboundId: string;
   /** Outbox ids of the answers written for it (core's notices are not listed). */

@@ -4,22 +4,22 @@ import { pickLanguage, translator } from "./i18n.js";
 import type { Awaiting, ChatContext, ChatDeps, ChatInbound, ChatReply, Person } from "./types.js";
 
 /** How long the chat waits for an answer to its question (a custom bid, which window). */
-export const AWAIT_MS = 30 * 60_000;
+const AWAIT_MS = 30 * 60_000;
 
 /** `/name args` → { name, args }; `@botname` suffixes are dropped. Null for anything else. */
-export function parseCommand(text: string): { name: string; args: string } | null {
+function parseCommand(text: string): { name: string; args: string } | null {
   const m = /^\/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+([\s\S]*))?$/.exec(text);
   return m?.[1] ? { name: m[1].toLowerCase(), args: (m[2] ?? "").trim() } : null;
 }
 
 /** The button path of a command: `cmd:leads` acts as `/leads`. */
-export function commandButton(choice: string): { name: string; args: string } | null {
+function commandButton(choice: string): { name: string; args: string } | null {
   const m = /^cmd:([a-z0-9_]{1,32})$/.exec(choice);
   return m?.[1] ? { name: m[1], args: "" } : null;
 }
 
 /** Who an identity belongs to. */
-export function personOf(identity: IdentityWithOwner): Person {
+function personOf(identity: IdentityWithOwner): Person {
   if (identity.user) return { kind: "user", identity, user: identity.user };
   if (identity.customer) return { kind: "customer", identity, customer: identity.customer };
   return { kind: "unknown", identity };

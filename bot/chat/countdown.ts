@@ -8,7 +8,7 @@ import { audienceOf } from "./outbound.js";
 import type { ChatDeps } from "./types.js";
 
 /** The outbox kind of an edit that refreshes a window message. */
-export const COUNTDOWN_KIND = "window_countdown";
+const COUNTDOWN_KIND = "window_countdown";
 
 /**
  * Keep every open window's "your window is open" message current: its countdown is re-rendered

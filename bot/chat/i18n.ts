@@ -35,11 +35,6 @@ export function translator(lang: Lang): TFunction {
   return i18n.getFixedT(lang);
 }
 
-/** True when `key` exists in the catalogue of `lang` (tests use it to check completeness). */
-export function hasKey(lang: Lang, key: string): boolean {
-  return i18n.exists(key, { lng: lang, fallbackLng: false });
-}
-
 /** US dollars in the person's locale: $51.00 / 51,00 US$. */
 export function formatMoney(amount: string | number, lang: Lang): string {
   return new Intl.NumberFormat(LOCALES[lang], { style: "currency", currency: "USD" }).format(Number(amount));

@@ -150,3 +150,49 @@ export function reminderSubject(note: string): NameGuess[] {
   const m = SUBJECT.exec(note);
   return m?.[1] ? nameGuesses(m[1]) : [];
 }
+
+/**
+ * A tap under a lead offer: bid `multiplier`, or ask to type one ("custom"). Core sends the
+ * offered multipliers as facts; the chat app draws the choices and reads them back here, so
+ * the choice data (`bid:<leadId>:<multiplier|custom>`) is written and parsed in one file.
+ */
+export interface BidIntent {
+  action: "bid";
+  leadId: string;
+  multiplier: number | "custom";
+}
+
+const BID_CHOICE = "bid:";
+
+/** The choice data of a bid button. */
+export function bidChoice(leadId: string, multiplier: number | "custom"): string {
+  return `${BID_CHOICE}${leadId}:${multiplier}`;
+}
+
+/** True when a choice is a bid button's (however malformed: the feature answers "unknown button"). */
+export function isBidChoice(data: string | undefined): boolean {
+  return data?.startsWith(BID_CHOICE) === true;
+}
+
+/**
+ * A bid button's choice read back: "1.2", "1,2", "x1.2", "×1.2" are 1.2; `custom` asks for a
+ * number. Null when the data is not a bid choice or its value is no number (range and
+ * decimals are core's rule, checked by placeBid).
+ */
+export function parseBidChoice(data: string): BidIntent | null {
+  if (!isBidChoice(data)) return null;
+  const [leadId = "", value = ""] = data.slice(BID_CHOICE.length).split(":");
+  if (value === "custom") return { action: "bid", leadId, multiplier: "custom" };
+  const multiplier = parseMultiplier(value);
+  return multiplier === null ? null : { action: "bid", leadId, multiplier };
+}
+
+/** "1.3", "1,3", "x1.3", "×1.3" → 1.3; anything else → null. Range and decimals are core's rule. */
+export function parseMultiplier(raw: string): number | null {
+  const s = raw
+    .trim()
+    .replace(/^[x×*]\s*/i, "")
+    .replace(/\s*[x×]$/i, "")
+    .replace(",", ".");
+  return /^\d{1,3}(\.\d+)?$|^\.\d+$/.test(s) ? Number(s) : null;
+}

@@ -5,11 +5,14 @@
  * typed over every Notice kind, so a new kind does not compile until it has a rendering.
  */
 import type { TFunction } from "i18next";
+import { OFFER_MULTIPLIERS } from "../../core/marketplace/lead.service.js";
 import { MAX_BID_MULTIPLIER } from "../../core/marketplace/pricing.js";
 import { countdownStep } from "../../core/marketplace/window-countdown.js";
 import type { Notice } from "../../core/messaging/notices.js";
 import { ACT_PREFIX, DONE_PREFIX, REPLY_PREFIX, renderAgenda, SNOOZE_PREFIX } from "./agenda.js";
+import { SHOW_PREFIX, suggestButton } from "./ai-buttons.js";
 import { formatDuration, formatMoney, formatNumber, formatTime, type Lang, translator } from "./i18n.js";
+import { bidChoice } from "./intents.js";
 import type { ChatButton } from "./types.js";
 
 export interface RenderContext {
@@ -29,7 +32,7 @@ type Renderers = { [K in Notice["kind"]]: (n: Extract<Notice, { kind: K }>, c: C
 const text = (s: string): Rendered => ({ text: s });
 
 /** The live countdown line of a window message. */
-export function countdownLine(endsAt: Date | string, c: Ctx): string {
+function countdownLine(endsAt: Date | string, c: Ctx): string {
   const ends = new Date(endsAt);
   return c.t("window.time_left", {
     duration: formatDuration(countdownStep(ends, c.now), c.t),
@@ -37,17 +40,19 @@ export function countdownLine(endsAt: Date | string, c: Ctx): string {
   });
 }
 
-/** Bid buttons in the person's language: `bid:<lead>:<m>` → "×1,2", `…:custom` → "Custom…". */
-function bidButtons(buttons: readonly ChatButton[], c: Ctx): ChatButton[] {
-  return buttons.map((b) => {
-    const m = /^bid:[^:]+:(.+)$/.exec(b.data)?.[1];
-    if (m === "custom") return { label: c.t("bid.custom_button"), data: b.data };
-    const value = Number(m);
-    if (m && Number.isFinite(value) && value <= MAX_BID_MULTIPLIER) {
-      return { label: `×${formatNumber(value, c.lang, 1)}`, data: b.data };
-    }
-    return b;
-  });
+/**
+ * The bid choices under a lead offer, in the person's language: one per offered multiplier
+ * ("×1,2") and "Custom…" to type one. An offer queued before core sent `bidMultipliers` gets
+ * today's standard set.
+ */
+function bidButtons(n: Extract<Notice, { kind: "lead_offer" }>, c: Ctx): ChatButton[] {
+  const offered = Array.isArray(n.bidMultipliers) ? n.bidMultipliers : OFFER_MULTIPLIERS;
+  return [
+    ...offered
+      .filter((m) => Number.isFinite(m) && m <= MAX_BID_MULTIPLIER)
+      .map((m) => ({ label: `×${formatNumber(m, c.lang, 1)}`, data: bidChoice(n.leadId, m) })),
+    { label: c.t("bid.custom_button"), data: bidChoice(n.leadId, "custom") },
+  ];
 }
 
 const renderers: Renderers = {
@@ -62,7 +67,7 @@ const renderers: Renderers = {
         n.discount < 1 ? c.t("notice.lead_offer_discount", { discount: formatNumber(n.discount, c.lang, 2) }) : "",
       time: formatTime(n.closesAt, c.lang, c.tz),
     }),
-    buttons: bidButtons(n.buttons, c),
+    buttons: bidButtons(n, c),
   }),
   bid_placed: (n, c) =>
     text(
@@ -108,6 +113,15 @@ const renderers: Renderers = {
     text: c.t("notice.customer_reply", { customer: n.customerName, text: n.text }),
     buttons: [
       { label: c.t("nudge.reply_button"), data: `${REPLY_PREFIX}${n.customerId}` },
+      suggestButton(c.t, n.customerId, n.messageId),
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+    ],
+  }),
+  negative_sentiment: (n, c) => ({
+    text: c.t("notice.negative_sentiment", { customer: n.customerName }),
+    buttons: [
+      suggestButton(c.t, n.customerId, n.messageId),
+      { label: c.t("nudge.call_button"), data: `${ACT_PREFIX}call:${n.customerId}` },
       { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
     ],
   }),
@@ -144,12 +158,25 @@ const renderers: Renderers = {
       ...(n.customerId ? [{ label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` }] : []),
     ],
   }),
-  tech_upsell: (n, c) => text(c.t("notice.tech_upsell", { technician: n.technicianName, address: n.address })),
+  tech_upsell: (n, c) => ({
+    text: c.t("notice.tech_upsell", { technician: n.technicianName, address: n.address }),
+    buttons: [
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+      { label: c.t("nudge.call_button"), data: `${ACT_PREFIX}call:${n.customerId}` },
+    ],
+  }),
   blast: (n, c) => text(c.t("notice.blast", { text: n.text })),
-  call_reminder: (n, c) =>
-    text(
-      c.t("notice.call_reminder", { customer: n.customerName, phone: n.phone ? ` (${n.phone})` : "", text: n.text }),
-    ),
+  call_reminder: (n, c) => ({
+    text: c.t("notice.call_reminder", {
+      customer: n.customerName,
+      phone: n.phone ? ` (${n.phone})` : "",
+      text: n.text,
+    }),
+    buttons: [
+      { label: c.t("nudge.call_button"), data: `${ACT_PREFIX}call:${n.customerId}` },
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+    ],
+  }),
   high_interest: (n, c) => ({
     text: c.t("notice.high_interest", { customer: n.customerName, clicks: n.clicks }),
     buttons: [
@@ -164,8 +191,65 @@ const renderers: Renderers = {
         ? c.t("notice.conversion_won", { customer: n.customerName, revenue: formatMoney(n.revenue, c.lang) })
         : c.t("notice.conversion_no_revenue", { customer: n.customerName }),
     ),
-  morning_summary: (n, c) => renderAgenda(n.agenda, c, { morning: true }),
+  survey_low_score: (n, c) => ({
+    text: c.t("notice.survey_low_score", {
+      customer: n.customerName,
+      job: n.jobTitle,
+      rating: n.rating,
+      technician: n.technicianName ? c.t("notice.survey_low_score_technician", { technician: n.technicianName }) : "",
+      comment: n.comment ? `\n“${n.comment}”` : "",
+    }),
+    buttons: [
+      { label: c.t("nudge.call_button"), data: `${ACT_PREFIX}call:${n.customerId}` },
+      { label: c.t("nudge.card_button"), data: `${ACT_PREFIX}card:${n.customerId}` },
+    ],
+  }),
+  morning_summary: (n, c) => morningSummary(n, c),
 };
+
+/** Buttons under one message (as renderAgenda's limit). */
+const MAX_BUTTONS = 8;
+const DRAFT_CHARS = 160;
+
+/**
+ * The morning summary: the day's agenda, then the AI drafts awaiting approval (a "✨" button each
+ * shows the draft with Send / Edit / Discard — the summary itself sends nothing) and, for a
+ * marketer, coaching on the daily method (the rules' tips translated, or the model's phrasing).
+ */
+function morningSummary(n: Extract<Notice, { kind: "morning_summary" }>, c: Ctx): Rendered {
+  const agenda = renderAgenda(n.agenda, c, { morning: true });
+  const lines = [agenda.text];
+  const buttons = [...agenda.buttons];
+  const drafts = Array.isArray(n.drafts) ? n.drafts : [];
+  if (drafts.length > 0) {
+    lines.push("", c.t("ai.morning_drafts", { count: drafts.length }));
+    for (const d of drafts) {
+      const words = [...d.text.replace(/\s+/g, " ")];
+      const quote = words.length > DRAFT_CHARS ? `${words.slice(0, DRAFT_CHARS - 1).join("")}…` : words.join("");
+      lines.push(
+        c.t(`ai.morning_draft_${d.kind === "greeting" ? "greeting" : "followup"}`, {
+          customer: d.customerName,
+          text: quote,
+        }),
+      );
+    }
+    // Room is kept for the drafts' buttons: they are the day's one-tap actions the agenda does not have.
+    buttons.splice(MAX_BUTTONS - drafts.length);
+    for (const d of drafts) {
+      buttons.push({ label: c.t("ai.show_button", { customer: d.customerName }), data: `${SHOW_PREFIX}${d.draftId}` });
+    }
+  }
+  const tips = n.coaching?.tips ?? [];
+  if (tips.length > 0) {
+    lines.push("", c.t("ai.coaching_title"));
+    for (const tip of tips) {
+      const said =
+        n.coaching?.engine === "llm" ? tip.text : c.t(`coach.${tip.id}`, { ...tip.vars, defaultValue: tip.text });
+      lines.push(`• ${said}`);
+    }
+  }
+  return { text: lines.join("\n"), buttons: buttons.slice(0, MAX_BUTTONS) };
+}
 
 /** Every notice kind the chat app can render (all of core's). */
 export const NOTICE_KINDS = Object.keys(renderers) as Array<Notice["kind"]>;

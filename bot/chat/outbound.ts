@@ -43,7 +43,7 @@ export function renderForAudience(
 }
 
 /** renderForAudience for a row addressed to `channel`/`to`, looking the audience up. */
-export async function renderOutbound(
+async function renderOutbound(
   deps: CoreDeps,
   row: { channel: ChannelKind; to: string; body: string; payload: unknown },
 ): Promise<{ body: string; buttons: ChatButton[] }> {

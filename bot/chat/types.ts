@@ -58,11 +58,13 @@ export type Awaiting =
   | { type: "pick_customer"; action: CustomerAction; until: string }
   /** The next text goes to this customer (the "Reply" button under their message). */
   | { type: "reply_customer"; customerId: string; until: string }
+  /** The next text replaces this AI draft's words (its "Edit" button); it is still sent only by Send. */
+  | { type: "edit_draft"; draftId: string; until: string }
   /** The next text is the argument of this command (a menu button asked for it: a name, an amount…). */
   | { type: "command_args"; command: string; until: string };
 
 /** What an answer is about, so a reply to it ("/won 9000") knows what is meant. */
-export interface About {
+interface About {
   customerId?: string;
   sequenceId?: string;
   dealId?: string;

@@ -8,7 +8,7 @@
 import { DateTime, type DurationLikeObject } from "luxon";
 
 /** When a day is named without a time. */
-export const DEFAULT_HOUR = 9;
+const DEFAULT_HOUR = 9;
 
 const UNITS: ReadonlyArray<[RegExp, keyof DurationLikeObject]> = [
   [/^(m|min|mins|minute|minutes|minut|minutter)$/, "minutes"],

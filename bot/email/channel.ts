@@ -30,7 +30,7 @@ export function smtpTransport(url: string): MailTransport {
 }
 
 /** Plain text as a minimal HTML body: escaped, paragraphs and line breaks kept. */
-export function textToHtml(text: string): string {
+function textToHtml(text: string): string {
   return text
     .split(/\n{2,}/)
     .map((p) => `<p>${escapeHtml(p).replaceAll("\n", "<br>")}</p>`)

@@ -5,7 +5,7 @@ import type { CoreDeps } from "../../core/context.js";
 import { knownEmailAddress } from "../../core/messaging/route-candidates.js";
 import type { ChatApp } from "../chat/app.js";
 
-export const EMAIL_INBOUND_PATH = "/api/hooks/email/inbound";
+const EMAIL_INBOUND_PATH = "/api/hooks/email/inbound";
 
 const sha = (s: string) => createHash("sha256").update(s).digest();
 

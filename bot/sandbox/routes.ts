@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { resolveApiKey } from "../../core/accounts/api-key.service.js";
+import { isAdmin } from "../../core/accounts/visibility.js";
 import type { CoreDeps } from "../../core/context.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import type { ChatApp } from "../chat/app.js";
@@ -40,18 +41,24 @@ function error(reply: FastifyReply, status: number, code: string, message: strin
 
 /**
  * The browser sandbox channel over HTTP: talk to the chat app as a contractor, a customer or a
- * stranger (session = the sandbox address), and read what the chat app sent back. Open in
- * development and tests; with NODE_ENV=production it needs an admin API key.
+ * stranger (session = the sandbox address), and read what the chat app sent back. Acting as
+ * anyone is an admin's power (a sandbox message can bid, answer a lead — which charges the
+ * contractor — or reach a real customer), so every call needs an admin API key, checked before
+ * the body is read; a contractor key is 403. Where the sandbox is off (`SANDBOX_ENABLED=false`,
+ * the default with `DEMO_DATA=false`) the routes do not exist: 404 NOT_FOUND. The panel's
+ * Sandbox page posts to its own panel route (session + admin role), not here.
  */
 export function sandboxRoutes(deps: CoreDeps, chat: ChatApp): FastifyPluginAsyncZod {
   return async (app) => {
+    if (!deps.config.sandboxEnabled) return;
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
-    app.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {
-      if (deps.config.env !== "production") return;
+    app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-      const scope = m?.[1] ? await resolveApiKey(deps.prisma, m[1], deps.clock.now()) : null;
-      if (scope?.kind !== "admin") return error(reply, 401, "UNAUTHORIZED", "the sandbox needs an admin API key here");
+      if (!m?.[1]) return error(reply, 401, "UNAUTHORIZED", "send an admin API key as Authorization: Bearer <key>");
+      const scope = await resolveApiKey(deps.prisma, m[1], deps.clock.now());
+      if (!scope) return error(reply, 401, "UNAUTHORIZED", "unknown or revoked API key");
+      if (!isAdmin(scope)) return error(reply, 403, "FORBIDDEN", "the sandbox needs an admin API key");
     });
 
     const sessions = sandboxSessions(deps, chat);

@@ -6,7 +6,7 @@ import type { Channel, OutboundEnvelope, SendResult } from "../../core/ports.js"
 export type TwilioClient = Pick<twilio.Twilio, "messages">;
 
 /** Twilio's limit on one message body (it splits into segments itself up to this). */
-export const SMS_MAX_BODY = 1600;
+const SMS_MAX_BODY = 1600;
 
 /**
  * A Twilio REST client whose requests go to `apiBase` instead of api.twilio.com (a local fake in

@@ -6,7 +6,7 @@ import { recordDelivery } from "../../core/messaging/delivery.service.js";
 import type { ChatApp } from "../chat/app.js";
 
 /** Where Twilio posts, under the web role's base URL (PUBLIC_URL). */
-export const TWILIO_INBOUND_PATH = "/api/hooks/twilio/sms";
+const TWILIO_INBOUND_PATH = "/api/hooks/twilio/sms";
 export const TWILIO_STATUS_PATH = "/api/hooks/twilio/status";
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';

@@ -11,7 +11,7 @@ const STOP_GRACE_MS = 5_000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The updates LeadRelay reads; everything else is not asked for. */
-export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
+const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
 export interface TelegramBotOptions {
   token: string;

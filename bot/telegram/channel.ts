@@ -3,7 +3,7 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Channel, OutboundEnvelope, SendResult } from "../../core/ports.js";
 
 /** Telegram's limit on one message's text. */
-export const TELEGRAM_MAX_TEXT = 4096;
+const TELEGRAM_MAX_TEXT = 4096;
 /** Telegram's limit on a button's callback_data, in bytes. */
 const MAX_CALLBACK_BYTES = 64;
 

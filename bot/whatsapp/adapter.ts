@@ -1,4 +1,6 @@
+import type { AuditActor } from "../../core/audit.js";
 import type { CoreDeps } from "../../core/context.js";
+import { recordRead } from "../../core/messaging/read-receipt.service.js";
 import { pauseWhatsapp, resumeWhatsapp, whatsappOverview } from "../../core/messaging/whatsapp-guard.service.js";
 import type { Channel } from "../../core/ports.js";
 import type { ChatApp } from "../chat/app.js";
@@ -22,19 +24,42 @@ export interface WhatsappAdapterOptions {
 
 /** The WhatsApp adapter: the connection, the outbox channel, the inbound handler. */
 export interface WhatsappAdapter {
+  /** The session (paired number) this adapter connects; one process holds it at a time. */
+  sessionId: string;
   connection: WhatsappConnection;
   /** The raw channel (wrap it with localizedChannel for the outbox). */
   channel: Channel;
   inbound: WhatsappInbound;
   /** Pause sending (rows stay queued) with an alert in the panel; `resume` lifts it. */
-  pause(reason: string, actorUserId?: string): Promise<void>;
-  resume(actorUserId?: string): Promise<void>;
+  pause(reason: string, actor?: AuditActor): Promise<void>;
+  resume(actor?: AuditActor): Promise<void>;
   /** Connection, guard and alert as the panel shows them. */
   overview(): ReturnType<typeof whatsappOverview>;
   /** Forget stored messages past their retention; returns how many. */
   prune(): Promise<number>;
   /** Download a received media file (attachment ref `wa:<id>`) from WhatsApp's servers; null if unknown. */
   downloadMedia(ref: string): Promise<Buffer | null>;
+}
+
+/** Baileys' message status for "read" (blue ticks) and "played" (a voice note listened to). */
+const READ_STATUSES = new Set([4, 5]);
+
+/**
+ * WhatsApp read receipts: our own messages whose status became read (or played) are recorded as
+ * read by the customer (`read_at` on the outbound row). A failure is logged, never thrown.
+ */
+export async function readReceipts(
+  deps: Pick<CoreDeps, "prisma" | "clock" | "log">,
+  updates: ReadonlyArray<{ key: { id?: string | null; fromMe?: boolean | null }; update: { status?: number | null } }>,
+): Promise<void> {
+  for (const u of updates) {
+    if (!u.key.fromMe || !u.key.id || !READ_STATUSES.has(Number(u.update.status))) continue;
+    try {
+      await recordRead(deps, { channel: "whatsapp", providerMessageId: u.key.id });
+    } catch (err) {
+      deps.log.warn("whatsapp read receipt not recorded", err);
+    }
+  }
 }
 
 /**
@@ -60,18 +85,20 @@ export function createWhatsappAdapter(
       sock.ev.on("contacts.upsert", (c) => inbound.contacts(c));
       sock.ev.on("contacts.update", (c) => inbound.contacts(c));
       sock.ev.on("chats.phoneNumberShare", (e) => inbound.phoneNumberShare(e));
+      sock.ev.on("messages.update", (updates) => void readReceipts(deps, updates));
     },
   });
   const channel = whatsappChannel({ deps, store, socket: () => connection.socket(), random: opts.random });
   return {
+    sessionId,
     connection,
     channel,
     inbound,
-    async pause(reason, actorUserId) {
-      await pauseWhatsapp(deps, { kind: "manual", reason, actorUserId });
+    async pause(reason, actor) {
+      await pauseWhatsapp(deps, { kind: "manual", reason, ...(actor ? { actor } : {}) });
     },
-    async resume(actorUserId) {
-      await resumeWhatsapp(deps, { actorUserId });
+    async resume(actor) {
+      await resumeWhatsapp(deps, actor ? { actor } : {});
     },
     overview: () => whatsappOverview(deps),
     prune: () => store.prune(deps.clock.now()),

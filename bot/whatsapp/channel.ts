@@ -6,7 +6,7 @@ import type { WhatsappSocket } from "./connection.js";
 import type { MessageStore, NumberedChoice } from "./message-store.js";
 
 /** WhatsApp lets a sent message be edited for 15 minutes; later edits are skipped. */
-export const EDIT_WINDOW_MS = 15 * 60_000;
+const EDIT_WINDOW_MS = 15 * 60_000;
 /** How long rows wait while the connection is down (they stay queued, no attempt used). */
 const NOT_CONNECTED_WAIT_MS = 30_000;
 
@@ -16,7 +16,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** `payload.buttons` as numbered choices (1, 2, …); empty when there are none. */
-export function numberedChoices(payload: unknown): NumberedChoice[] {
+function numberedChoices(payload: unknown): NumberedChoice[] {
   const raw = (payload as { buttons?: unknown } | null | undefined)?.buttons;
   if (!Array.isArray(raw)) return [];
   const out: NumberedChoice[] = [];
@@ -31,7 +31,7 @@ export function numberedChoices(payload: unknown): NumberedChoice[] {
  * The text a WhatsApp user sees: the body, then the choices as a numbered list ("1. ×0.8") and a
  * one-line hint — WhatsApp's own buttons are unreliable for unofficial clients, a number always works.
  */
-export function renderWithChoices(body: string, choices: readonly NumberedChoice[], lang = "en"): string {
+function renderWithChoices(body: string, choices: readonly NumberedChoice[], lang = "en"): string {
   if (choices.length === 0) return body;
   const list = choices.map((c) => `${c.n}. ${c.label}`).join("\n");
   return `${body}\n\n${list}\n${HINTS[lang] ?? HINTS.en}`;

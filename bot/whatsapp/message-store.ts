@@ -10,7 +10,7 @@ export interface NumberedChoice {
 }
 
 /** How long sent messages are kept for retry requests and numbered replies. */
-export const MESSAGE_RETENTION_MS = 14 * 24 * 60 * 60_000;
+const MESSAGE_RETENTION_MS = 14 * 24 * 60 * 60_000;
 
 const toJson = (m: unknown) => JSON.parse(JSON.stringify(m ?? {}, BufferJSON.replacer)) as Prisma.InputJsonValue;
 

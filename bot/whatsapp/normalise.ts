@@ -2,7 +2,7 @@ import type { proto, WAMessage } from "@whiskeysockets/baileys";
 import type { ChatAttachment, ChatInbound } from "../chat/types.js";
 
 /** A received attachment as recorded in the inbound payload: kind, type and size, and where it is kept. */
-export interface WhatsappAttachment extends ChatAttachment {
+interface WhatsappAttachment extends ChatAttachment {
   mimetype?: string;
   sizeBytes?: number;
 }
@@ -34,7 +34,7 @@ function size(n: unknown): number | undefined {
 }
 
 /** The media and other attachments of a message; `ref` is `wa:<message id>` (the stored message). */
-export function attachmentsOf(c: Content, messageId: string): WhatsappAttachment[] {
+function attachmentsOf(c: Content, messageId: string): WhatsappAttachment[] {
   const ref = `wa:${messageId}`;
   const out: WhatsappAttachment[] = [];
   const media = (kind: ChatAttachment["kind"], m: proto.Message.IImageMessage | null | undefined, name?: string) => {
@@ -67,7 +67,7 @@ export function hasMedia(c: Content): boolean {
 }
 
 /** The text of a message: plain, extended (links, replies), or a media caption. */
-export function textOf(c: Content): string | undefined {
+function textOf(c: Content): string | undefined {
   return (
     c.conversation ??
     c.extendedTextMessage?.text ??
@@ -79,7 +79,7 @@ export function textOf(c: Content): string | undefined {
 }
 
 /** The id of the message this one quotes (a WhatsApp "reply"), if any. */
-export function quotedIdOf(c: Content): string | undefined {
+function quotedIdOf(c: Content): string | undefined {
   const ctx =
     c.extendedTextMessage?.contextInfo ??
     c.imageMessage?.contextInfo ??
@@ -92,7 +92,7 @@ export function quotedIdOf(c: Content): string | undefined {
 }
 
 /** The button id of a native button or list reply (older clients still send these). */
-export function nativeChoiceOf(c: Content): string | undefined {
+function nativeChoiceOf(c: Content): string | undefined {
   return (
     c.buttonsResponseMessage?.selectedButtonId ??
     c.listResponseMessage?.singleSelectReply?.selectedRowId ??

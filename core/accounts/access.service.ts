@@ -6,6 +6,7 @@
  * nothing and sends nothing more.
  */
 import type { User } from "../../prisma/generated/client.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -27,20 +28,21 @@ export interface AccessDecision {
 export interface AccessDecisionInput {
   /** The pending user (created by the chat's "Request access"). */
   userId: string;
-  /** The admin (or sales manager) deciding; recorded in the audit log. */
-  actorUserId: string;
+  /** The admin (or sales manager) deciding (`userId` required); recorded in the audit log. */
+  actor: AuditActor;
   /** Shown to the person with a rejection (optional, up to 500 characters). */
   note?: string | null;
 }
 
 async function decide(deps: CoreDeps, input: AccessDecisionInput, approved: boolean): Promise<Result<AccessDecision>> {
   if (!isUuid(input.userId)) return fail("NOT_FOUND", "user not found");
-  if (!isUuid(input.actorUserId)) return fail("FORBIDDEN", "only an admin can decide access requests");
+  const deciderId = input.actor.userId ?? "";
+  if (!isUuid(deciderId)) return fail("FORBIDDEN", "only an admin can decide access requests");
   const note = input.note?.trim().slice(0, MAX_NOTE_CHARS) || null;
   const target = approved ? "active" : "disabled";
   return transact<AccessDecision>(deps, async ({ tx, now }) => {
-    const actor = await tx.user.findUnique({ where: { id: input.actorUserId }, select: { role: true } });
-    if (!actor || !DECIDERS.has(actor.role)) return fail("FORBIDDEN", "only an admin can decide access requests");
+    const decider = await tx.user.findUnique({ where: { id: deciderId }, select: { role: true } });
+    if (!decider || !DECIDERS.has(decider.role)) return fail("FORBIDDEN", "only an admin can decide access requests");
     // Lock the row: two admins clicking at once decide once.
     await tx.$queryRaw`SELECT id FROM users WHERE id = ${input.userId}::uuid FOR UPDATE`;
     const user = await tx.user.findUnique({ where: { id: input.userId } });
@@ -55,17 +57,14 @@ async function decide(deps: CoreDeps, input: AccessDecisionInput, approved: bool
       where: { id: user.id },
       data: { account_status: target, updated_at: now },
     });
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.actorUserId,
-        actor_kind: "admin",
-        action: approved ? "access.approved" : "access.rejected",
-        entity_type: "user",
-        entity_id: user.id,
-        before: { account_status: user.account_status },
-        after: { account_status: target, ...(note ? { note } : {}) },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: approved ? "access.approved" : "access.rejected",
+      entityType: "user",
+      entityId: user.id,
+      before: { account_status: user.account_status },
+      after: { account_status: target, ...(note ? { note } : {}) },
+      at: now,
     });
     const notified = await notifyUser(tx, {
       userId: user.id,

@@ -7,16 +7,23 @@ import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
+import type { ApiScope } from "./api-key.service.js";
+import { PLATFORM_SCOPE, visibleUsers } from "./visibility.js";
 
-export const CONTRACTORS_PER_PAGE = 50;
+const CONTRACTORS_PER_PAGE = 50;
 
 /** Contractors (and marketers) for the panel: name/company search, banned only, paginated. */
 export async function listContractors(
   deps: CoreDeps,
   f: { q?: string; banned?: boolean; page: number },
   perPage = CONTRACTORS_PER_PAGE,
+  scope: ApiScope = PLATFORM_SCOPE,
 ) {
-  const where: Prisma.UserWhereInput = { role: { in: ["contractor", "marketer"] }, account_status: { not: "pending" } };
+  const where: Prisma.UserWhereInput = {
+    role: { in: ["contractor", "marketer"] },
+    account_status: { not: "pending" },
+    ...visibleUsers(scope), // a sales manager: their team's members only
+  };
   if (f.banned) where.is_bidding_banned = true;
   if (f.q) {
     const contains = { contains: f.q, mode: "insensitive" as const };
@@ -47,9 +54,9 @@ export async function listContractors(
 }
 
 /** People who asked for access from a chat and wait for an admin (oldest first). */
-export function pendingAccessRequests(deps: CoreDeps) {
+export function pendingAccessRequests(deps: CoreDeps, scope: ApiScope = PLATFORM_SCOPE) {
   return deps.prisma.user.findMany({
-    where: { account_status: "pending", role: { in: ["contractor", "marketer"] } },
+    where: { account_status: "pending", role: { in: ["contractor", "marketer"] }, ...visibleUsers(scope) },
     orderBy: { created_at: "asc" },
     take: 200,
     select: {
@@ -64,10 +71,14 @@ export function pendingAccessRequests(deps: CoreDeps) {
 }
 
 /** One contractor's page: profile, categories by name, metrics, strikes, appeals, chat links, open link codes. */
-export async function contractorDetail(deps: CoreDeps, id: string): Promise<Result<ContractorDetail>> {
+export async function contractorDetail(
+  deps: CoreDeps,
+  id: string,
+  scope: ApiScope = PLATFORM_SCOPE,
+): Promise<Result<ContractorDetail>> {
   if (!isUuid(id)) return fail("NOT_FOUND", "contractor not found");
-  const user = await deps.prisma.user.findUnique({
-    where: { id },
+  const user = await deps.prisma.user.findFirst({
+    where: { AND: [{ id }, visibleUsers(scope)] },
     include: {
       metrics: true,
       identities: { orderBy: { created_at: "asc" } },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { User } from "../../prisma/generated/client.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -61,8 +62,14 @@ function phoneOrFail(raw: string | undefined): Result<string | null> {
   return p ? ok(p) : fail("VALIDATION_FAILED", "phone: not a valid phone number", [{ field: "phone" }]);
 }
 
-/** Create a contractor or marketer; their discount follows their rating. */
-export async function createContractor(deps: CoreDeps, input: unknown): Promise<Result<User>> {
+const ADMIN_KEY: AuditActor = { kind: "api_key", userId: null };
+
+/** Create a contractor or marketer; their discount follows their rating. Audited as `actor`. */
+export async function createContractor(
+  deps: CoreDeps,
+  input: unknown,
+  actor: AuditActor = ADMIN_KEY,
+): Promise<Result<User>> {
   const v = validate(contractorInputSchema, input);
   if (!v.ok) return v;
   const d = v.value;
@@ -94,21 +101,18 @@ export async function createContractor(deps: CoreDeps, input: unknown): Promise<
       },
     });
     await tx.contractorMetrics.create({ data: { contractor_id: user.id, updated_at: now } });
-    await tx.auditLog.create({
-      data: {
-        actor_kind: "api",
-        action: "contractor.created",
-        entity_type: "user",
-        entity_id: user.id,
-        created_at: now,
-      },
-    });
+    await writeAudit(tx, { actor, action: "contractor.created", entityType: "user", entityId: user.id, at: now });
     return ok(user);
   });
 }
 
-/** Update a contractor's profile (ZIPs, categories, rating → discount, status). */
-export async function updateContractor(deps: CoreDeps, id: string, input: unknown): Promise<Result<User>> {
+/** Update a contractor's profile (ZIPs, categories, rating → discount, status). Audited as `actor`. */
+export async function updateContractor(
+  deps: CoreDeps,
+  id: string,
+  input: unknown,
+  actor: AuditActor = ADMIN_KEY,
+): Promise<Result<User>> {
   if (!isUuid(id)) return fail("NOT_FOUND", "contractor not found");
   const v = validate(contractorUpdateSchema, input);
   if (!v.ok) return v;
@@ -140,16 +144,7 @@ export async function updateContractor(deps: CoreDeps, id: string, input: unknow
         updated_at: now,
       },
     });
-    await tx.auditLog.create({
-      data: {
-        actor_kind: "api",
-        action: "contractor.updated",
-        entity_type: "user",
-        entity_id: id,
-        after: JSON.parse(JSON.stringify(d)),
-        created_at: now,
-      },
-    });
+    await writeAudit(tx, { actor, action: "contractor.updated", entityType: "user", entityId: id, after: d, at: now });
     return ok(user);
   });
 }
@@ -157,10 +152,12 @@ export async function updateContractor(deps: CoreDeps, id: string, input: unknow
 /**
  * A one-time code that links a chat to this account (`/start CODE`), valid for 24 hours.
  * Codes are 8 characters from an alphabet without look-alikes, easy to type on a phone.
+ * With an `actor` (panel, API) it is audited — the expiry only, never the code.
  */
 export async function createLinkCode(
   deps: CoreDeps,
   userId: string,
+  actor?: AuditActor,
 ): Promise<Result<{ code: string; expires_at: Date }>> {
   if (!isUuid(userId)) return fail("NOT_FOUND", "user not found");
   const user = await deps.prisma.user.findUnique({ where: { id: userId }, select: { id: true } });
@@ -168,8 +165,20 @@ export async function createLinkCode(
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   const raw = deps.ids.token(12);
   const code = Array.from(raw.slice(0, 8), (ch) => alphabet[ch.charCodeAt(0) % alphabet.length]).join("");
-  const now = deps.clock.now();
-  const expires_at = new Date(now.getTime() + 24 * 3600_000);
-  await deps.prisma.linkCode.create({ data: { code, user_id: userId, expires_at, created_at: now } });
-  return ok({ code, expires_at });
+  return transact(deps, async ({ tx, now }) => {
+    const expires_at = new Date(now.getTime() + 24 * 3600_000);
+    await tx.linkCode.create({ data: { code, user_id: userId, expires_at, created_at: now } });
+    if (actor) {
+      const after = { expires_at };
+      await writeAudit(tx, {
+        actor,
+        action: "contractor.link_code_created",
+        entityType: "user",
+        entityId: userId,
+        after,
+        at: now,
+      });
+    }
+    return ok({ code, expires_at });
+  });
 }

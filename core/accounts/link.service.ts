@@ -1,4 +1,5 @@
 import type { ChannelIdentity, ChannelKind, User } from "../../prisma/generated/client.js";
+import { contractorActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -33,16 +34,13 @@ export async function redeemLinkCode(
     const claimed = await tx.linkCode.updateMany({ where: { id: row.id, used_at: null }, data: { used_at: now } });
     if (claimed.count === 0) return fail("LINK_CODE_USED", "this link code was already used");
     await tx.channelIdentity.update({ where: { id: identity.id }, data: { user_id: row.user_id, updated_at: now } });
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: row.user_id,
-        actor_kind: "chat",
-        action: "chat.linked",
-        entity_type: "channel_identity",
-        entity_id: identity.id,
-        after: { channel: identity.channel, user_id: row.user_id, previous_user_id: identity.user_id },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: contractorActor(row.user_id),
+      action: "chat.linked",
+      entityType: "channel_identity",
+      entityId: identity.id,
+      after: { channel: identity.channel, user_id: row.user_id, previous_user_id: identity.user_id },
+      at: now,
     });
     return ok({ user: row.user, alreadyLinked: false });
   });
@@ -81,16 +79,13 @@ export async function requestAccess(
     });
     await tx.contractorMetrics.create({ data: { contractor_id: user.id, updated_at: now } });
     await tx.channelIdentity.update({ where: { id: identity.id }, data: { user_id: user.id, updated_at: now } });
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: user.id,
-        actor_kind: "chat",
-        action: "access.requested",
-        entity_type: "user",
-        entity_id: user.id,
-        after: { channel: identity.channel, address: identity.address, name },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: contractorActor(user.id),
+      action: "access.requested",
+      entityType: "user",
+      entityId: user.id,
+      after: { channel: identity.channel, address: identity.address, name },
+      at: now,
     });
     return ok(user);
   });

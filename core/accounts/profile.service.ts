@@ -4,6 +4,7 @@
  * so these are what decide which offers arrive. Each change is one transaction on a locked user
  * row (two quick taps never lose one another's change) and is audited.
  */
+import { contractorActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -83,17 +84,14 @@ export async function changeServiceZips(
     }
     if (added.length + removed.length > 0) {
       await tx.user.update({ where: { id: user.id }, data: { service_area_zip_codes: zips, updated_at: now } });
-      await tx.auditLog.create({
-        data: {
-          actor_user_id: user.id,
-          actor_kind: "chat",
-          action: "contractor.zips_changed",
-          entity_type: "user",
-          entity_id: user.id,
-          before: { service_area_zip_codes: before },
-          after: { added, removed },
-          created_at: now,
-        },
+      await writeAudit(tx, {
+        actor: contractorActor(user.id),
+        action: "contractor.zips_changed",
+        entityType: "user",
+        entityId: user.id,
+        before: { service_area_zip_codes: before },
+        after: { added, removed },
+        at: now,
       });
     }
     return ok({ ...(await profileOf(tx, zips, user.contractor_categories)), added, removed });
@@ -120,16 +118,13 @@ export async function setCategory(
     const ids = want ? (has ? before : [...before, cat.id]) : before.filter((id) => id !== cat.id);
     if (want !== has) {
       await tx.user.update({ where: { id: user.id }, data: { contractor_categories: ids, updated_at: now } });
-      await tx.auditLog.create({
-        data: {
-          actor_user_id: user.id,
-          actor_kind: "chat",
-          action: want ? "contractor.category_added" : "contractor.category_removed",
-          entity_type: "user",
-          entity_id: user.id,
-          after: { category: cat.slug },
-          created_at: now,
-        },
+      await writeAudit(tx, {
+        actor: contractorActor(user.id),
+        action: want ? "contractor.category_added" : "contractor.category_removed",
+        entityType: "user",
+        entityId: user.id,
+        after: { category: cat.slug },
+        at: now,
       });
     }
     const profile = await profileOf(tx, user.service_area_zip_codes, ids);

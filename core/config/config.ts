@@ -61,6 +61,8 @@ const schema = z
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url(["http:", "https:"], "OPENAI_BASE_URL must be an http(s) URL"),
     OPENAI_MODEL: z.string().default("gpt-4o-mini"),
+    AI_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).max(1_000_000_000).default(200_000),
+    AI_TIMEOUT: duration("AI_TIMEOUT", "8s"),
     SMTP_URL: url(["smtp:", "smtps:"], "SMTP_URL must look like smtp://user:pass@host:587"),
     SMTP_FROM: z.string().default("LeadRelay <no-reply@leadrelay.local>"),
     UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
@@ -84,6 +86,22 @@ const schema = z
       .enum(["true", "false", "1", "0", "yes", "no", ""])
       .optional()
       .transform((v) => v === undefined || v === "" || v === "true" || v === "1" || v === "yes"),
+    SANDBOX_ENABLED: z.enum(["true", "false", "1", "0", "yes", "no", ""]).optional(),
+    TRUST_PROXY: optionalString,
+    API_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(6000),
+    HOOKS_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    METRICS_PORT: optionalString.pipe(
+      z.coerce
+        .number<string>({ message: "METRICS_PORT must be a port number (0-65535)" })
+        .int({ message: "METRICS_PORT must be a port number (0-65535)" })
+        .min(0, { message: "METRICS_PORT must be a port number (0-65535)" })
+        .max(65535, { message: "METRICS_PORT must be a port number (0-65535)" })
+        .optional(),
+    ),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, {
+      message: "METRICS_TOKEN must be at least 16 characters",
+    }),
+    OUTBOX_RETRY_FOR: duration("OUTBOX_RETRY_FOR", "24h"),
     BIDDING_WINDOW: duration("BIDDING_WINDOW", "15m"),
     RESPONSE_WINDOW: duration("RESPONSE_WINDOW", "2h"),
     WINDOW_WARNING: duration("WINDOW_WARNING", "15m"),
@@ -92,6 +110,7 @@ const schema = z
     LEAD_DEDUPE_WINDOW: duration("LEAD_DEDUPE_WINDOW", "24h"),
     UNANSWERED_ALERT_AFTER: duration("UNANSWERED_ALERT_AFTER", "30m"),
     RECONCILE_EVERY: duration("RECONCILE_EVERY", "5s"),
+    SURVEY_AFTER: duration("SURVEY_AFTER", "2d"),
     QUIET_HOURS: z
       .string()
       .default("21:00-08:00")
@@ -139,6 +158,25 @@ const schema = z
 
 type Raw = z.output<typeof schema>;
 
+/** Every environment variable the configuration reads (docs/deploy.md and .env.example list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+/** A model's price in USD per million tokens (input, cached input, output). */
+export interface LlmPrice {
+  input: number;
+  cachedInput: number;
+  output: number;
+}
+
+/** Price table for the usage estimate; an unknown model (a local Ollama, say) costs 0. */
+export const LLM_PRICES_USD_PER_MTOK: Record<string, LlmPrice> = {
+  "gpt-4o-mini": { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  "gpt-4o": { input: 2.5, cachedInput: 1.25, output: 10 },
+  "gpt-4.1-mini": { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  "gpt-4.1-nano": { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  "gpt-4.1": { input: 2, cachedInput: 0.5, output: 8 },
+};
+
 /** The validated configuration every role runs on. Durations are in milliseconds. */
 export interface Config {
   env: Raw["NODE_ENV"];
@@ -151,7 +189,18 @@ export interface Config {
   publicUrl: string;
   telegram: { token?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
   whatsappEnabled: boolean;
-  openai: { apiKey?: string; baseUrl?: string; model: string };
+  /**
+   * The LLM (any OpenAI-compatible endpoint): configured when a key or a base URL is set.
+   * `dailyTokenBudget` 0 = no LLM calls; `pricesUsdPerMTok` estimates each call's cost.
+   */
+  openai: {
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    dailyTokenBudget: number;
+    timeoutMs: number;
+    pricesUsdPerMTok: Record<string, LlmPrice>;
+  };
   smtp: { url?: string; from: string; unsubscribeSecret?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; apiBase?: string };
   admin: { email?: string; password?: string };
@@ -159,6 +208,22 @@ export interface Config {
   hooksSecret?: string;
   capi: { appSecret?: string; verifyToken?: string };
   demoData: boolean;
+  /** The chat sandbox (panel page and `/api/sandbox/messages`); on by default with demo data. */
+  sandboxEnabled: boolean;
+  /**
+   * Which proxies may set `X-Forwarded-For` (fastify's `trustProxy`): unset = none, so the
+   * client address is the socket's; "true", a hop count, or a comma list of addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
+  /** Requests per minute: `/api/*` per API key (or client address without one), `/api/hooks/*` per client address; 0 = off. */
+  rateLimits: { apiPerMinute: number; hooksPerMinute: number };
+  /**
+   * Prometheus: `port` = where the worker and bot roles serve `/metrics` (web and all serve it on
+   * PORT; unset = off); `token` = the bearer token `/metrics` then wants (unset = open).
+   */
+  metrics: { port?: number; token?: string };
+  /** How long a customer message keeps being retried (with backoff) before failover / failed. */
+  outboxRetryForMs: number;
   marketplace: {
     biddingWindowMs: number;
     responseWindowMs: number;
@@ -169,8 +234,25 @@ export interface Config {
     unansweredAlertMs: number;
   };
   reconcileEveryMs: number;
+  /** How long after a job is completed its post-service survey goes to the customer. */
+  surveyAfterMs: number;
   quietHours: { start: string; end: string };
   defaultTimezone: string;
+}
+
+function truthy(v: string): boolean {
+  return v === "true" || v === "1" || v === "yes";
+}
+
+/** TRUST_PROXY: unset/"false" → trust nobody; "true" → any; "2" → that many hops; else a list of addresses/CIDRs. */
+function parseTrustProxy(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === "false" || raw === "0") return false;
+  if (raw === "true") return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** Thrown for invalid configuration; `message` is one line saying what and how to fix it. */
@@ -207,7 +289,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       webhookSecret: c.TELEGRAM_WEBHOOK_SECRET,
     },
     whatsappEnabled: c.WHATSAPP_ENABLED,
-    openai: { apiKey: c.OPENAI_API_KEY, baseUrl: c.OPENAI_BASE_URL, model: c.OPENAI_MODEL },
+    openai: {
+      apiKey: c.OPENAI_API_KEY,
+      baseUrl: c.OPENAI_BASE_URL,
+      model: c.OPENAI_MODEL,
+      dailyTokenBudget: c.AI_DAILY_TOKEN_BUDGET,
+      timeoutMs: c.AI_TIMEOUT,
+      pricesUsdPerMTok: LLM_PRICES_USD_PER_MTOK,
+    },
     smtp: { url: c.SMTP_URL, from: c.SMTP_FROM, unsubscribeSecret: c.UNSUBSCRIBE_SECRET },
     twilio: {
       accountSid: c.TWILIO_ACCOUNT_SID,
@@ -220,6 +309,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     hooksSecret: c.HOOKS_SECRET,
     capi: { appSecret: c.CAPI_APP_SECRET, verifyToken: c.CAPI_VERIFY_TOKEN },
     demoData: c.DEMO_DATA,
+    sandboxEnabled:
+      c.SANDBOX_ENABLED === undefined || c.SANDBOX_ENABLED === "" ? c.DEMO_DATA : truthy(c.SANDBOX_ENABLED),
+    trustProxy: parseTrustProxy(c.TRUST_PROXY),
+    rateLimits: { apiPerMinute: c.API_RATE_LIMIT, hooksPerMinute: c.HOOKS_RATE_LIMIT },
+    metrics: { port: c.METRICS_PORT, token: c.METRICS_TOKEN },
+    outboxRetryForMs: c.OUTBOX_RETRY_FOR,
     marketplace: {
       biddingWindowMs: c.BIDDING_WINDOW,
       responseWindowMs: c.RESPONSE_WINDOW,
@@ -230,6 +325,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       unansweredAlertMs: c.UNANSWERED_ALERT_AFTER,
     },
     reconcileEveryMs: c.RECONCILE_EVERY,
+    surveyAfterMs: c.SURVEY_AFTER,
     quietHours: { start, end },
     defaultTimezone: c.DEFAULT_TIMEZONE,
   };

@@ -24,18 +24,15 @@ export type AutomationTrigger = EventName | "INACTIVE_7D";
 
 const TIMED_REMINDERS = ["follow_up_2h", "follow_up_1d", "follow_up_24h", "follow_up_48h", "follow_up_7d"] as const;
 
-export const automationActionSchema = z.discriminatedUnion("type", [
-  z
-    .object({
-      type: z.literal("reminder"),
-      reminder_type: z.enum(TIMED_REMINDERS),
-      message: z.string().max(500).default(""),
-    })
-    .strict(),
-  z
+/**
+ * A "set the next action" step: its text and how long after the trigger it is due (0–365 days).
+ * One rule for stored rules and for people's input; `text` is the text's schema (input trims it).
+ */
+export function nextActionStep<T extends z.ZodType<string>>(text: T) {
+  return z
     .object({
       type: z.literal("next_action"),
-      text: z.string().min(1).max(500),
+      text,
       after_ms: z
         .number()
         .int()
@@ -43,10 +40,24 @@ export const automationActionSchema = z.discriminatedUnion("type", [
         .max(365 * 86_400_000)
         .default(0),
     })
+    .strict();
+}
+
+/** A "move the canonical status" step: only to a canonical status (the pipeline's stages). */
+export const moveStatusStep = z.object({ type: z.literal("move_status"), to: z.enum(CANONICAL_STATUSES) }).strict();
+
+const automationActionSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("reminder"),
+      reminder_type: z.enum(TIMED_REMINDERS),
+      message: z.string().max(500).default(""),
+    })
     .strict(),
-  z.object({ type: z.literal("move_status"), to: z.enum(CANONICAL_STATUSES) }).strict(),
+  nextActionStep(z.string().min(1).max(500)),
+  moveStatusStep,
 ]);
-export type AutomationAction = z.output<typeof automationActionSchema>;
+type AutomationAction = z.output<typeof automationActionSchema>;
 
 export const automationConditionsSchema = z
   .object({
@@ -55,7 +66,7 @@ export const automationConditionsSchema = z
     source_in: z.array(z.string()).optional(),
   })
   .strict();
-export type AutomationConditions = z.output<typeof automationConditionsSchema>;
+type AutomationConditions = z.output<typeof automationConditionsSchema>;
 
 export interface AutomationRuleSpec {
   name: string;

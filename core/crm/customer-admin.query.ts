@@ -1,7 +1,7 @@
 /**
  * Read models of the admin panel's customer pages: the filtered, paginated list with owner
  * names, and the customer card (Kundekort) — core's getCustomerCard plus the owner and the
- * next best actions of core/nba. The panel sees the whole platform (admin scope).
+ * next best actions of core/nba. An admin sees the whole platform; a sales manager their team (scope).
  */
 import type { ApiScope } from "../accounts/api-key.service.js";
 import type { CoreDeps } from "../context.js";
@@ -14,11 +14,15 @@ import { ownerNames } from "./kanban.query.js";
 const PLATFORM: ApiScope = { kind: "admin" };
 
 /** How many customers a page of the panel's list shows. */
-export const CUSTOMERS_PER_PAGE = 25;
+const CUSTOMERS_PER_PAGE = 25;
 
 /** One page of customers (search by name, e-mail or phone; lifecycle and pipeline filters), with owner names. */
-export async function customerPage(deps: CoreDeps, f: Omit<CustomerFilter, "per_page" | "vocabulary">) {
-  const list = await listCustomers(deps, PLATFORM, { ...f, per_page: CUSTOMERS_PER_PAGE });
+export async function customerPage(
+  deps: CoreDeps,
+  f: Omit<CustomerFilter, "per_page" | "vocabulary">,
+  scope: ApiScope = PLATFORM,
+) {
+  const list = await listCustomers(deps, scope, { ...f, per_page: CUSTOMERS_PER_PAGE });
   if (!list.ok) return list;
   const owners = await ownerNames(
     deps,
@@ -33,18 +37,13 @@ export async function customerPage(deps: CoreDeps, f: Omit<CustomerFilter, "per_
 }
 
 /** The customer card for the panel: the card, the owner's name and the next best actions. NOT_FOUND otherwise. */
-export async function customerCardView(deps: CoreDeps, id: string) {
-  const card = await getCustomerCard(deps, PLATFORM, id);
+export async function customerCardView(deps: CoreDeps, id: string, scope: ApiScope = PLATFORM) {
+  const card = await getCustomerCard(deps, scope, id);
   if (!card.ok) return card;
-  const [owners, nba] = await Promise.all([
-    ownerNames(deps, [card.value.owner_id]),
-    nbaForCustomer(deps, PLATFORM, id),
-  ]);
+  const [owners, nba] = await Promise.all([ownerNames(deps, [card.value.owner_id]), nbaForCustomer(deps, scope, id)]);
   return ok({
     ...card.value,
     owner_name: owners.get(card.value.owner_id) ?? "—",
     next_best_actions: nba.ok ? nba.value.actions : card.value.nba,
   });
 }
-
-export type CustomerCardView = Extract<Awaited<ReturnType<typeof customerCardView>>, { ok: true }>["value"];

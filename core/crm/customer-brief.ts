@@ -13,8 +13,8 @@ import { isOverdue } from "./reminder-rules.js";
 import { nextStage } from "./status-mapping.js";
 
 /** How many interactions and reminders the brief card shows. */
-export const BRIEF_INTERACTIONS = 3;
-export const BRIEF_REMINDERS = 5;
+const BRIEF_INTERACTIONS = 3;
+const BRIEF_REMINDERS = 5;
 
 /** The customer card as a chat shows it: short, typed, and only what fits on a phone. */
 export interface CustomerBrief {

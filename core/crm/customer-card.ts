@@ -4,7 +4,9 @@ import type { CoreDeps } from "../context.js";
 import { ok } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { nextBestActions } from "../nba/rules.js";
-import { daysSince } from "./customer-query.js";
+import { customerCounts } from "../service/customer-counts.query.js";
+import { presentExpense, presentJob, presentPayment } from "../service/present.js";
+import { customerFinancials, daysSince } from "./customer-query.js";
 import { notFound } from "./owned.js";
 import { isOverdue } from "./reminder-rules.js";
 import { fromCanonical, nextStage, VOCABULARIES } from "./status-mapping.js";
@@ -19,7 +21,10 @@ const person = { select: { id: true, name: true } } as const;
  * pipeline position in every vocabulary, interactions, reminders (overdue flagged), deals,
  * nurturing sequences, events, jobs with reviews/expenses/technician, payments, expenses (direct
  * and on their jobs), appliances, reviews, technician ratings, referrals, the preferred
- * technician, counts of everything, and the rule-based next best actions.
+ * technician, service follow-ups, financials over the whole history (payments − direct and job
+ * expenses, exact to the cent), counts of everything, and the rule-based next best actions.
+ * A bounded number of queries whatever the history size: the lists are the latest
+ * CARD_LIST_LIMIT of each, the counts and totals are aggregates.
  */
 export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: string) {
   if (!isUuid(id)) return notFound("customer");
@@ -46,38 +51,32 @@ export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: strin
       jobs: {
         orderBy: { created_at: "desc" },
         take,
-        include: { reviews: true, expenses: true, technician: { select: { id: true, name: true } } },
+        include: {
+          reviews: { orderBy: { created_at: "desc" }, take },
+          expenses: { orderBy: { incurred_at: "desc" }, take },
+          technician: { select: { id: true, name: true } },
+        },
       },
       payments: { orderBy: { paid_at: "desc" }, take },
       expenses: { orderBy: { incurred_at: "desc" }, take },
       appliances: { orderBy: { created_at: "asc" }, take },
       reviews: { orderBy: { created_at: "desc" }, take },
-      technician_ratings: { orderBy: { created_at: "desc" }, take },
-      _count: {
-        select: {
-          interactions: true,
-          reminders: true,
-          deals: true,
-          sequences: true,
-          events: true,
-          jobs: true,
-          payments: true,
-          expenses: true,
-          appliances: true,
-          reviews: true,
-          referrals: true,
-        },
-      },
+      technician_ratings: { orderBy: { created_at: "desc" }, take, include: { technician: person } },
+      follow_ups: { orderBy: [{ follow_up_date: { sort: "desc", nulls: "first" } }, { created_at: "desc" }], take },
     },
   });
   if (!c) return notFound("customer");
-  const { _count, reminders, deals, ...rest } = c;
+  // Totals over the whole history (the lists above are the latest CARD_LIST_LIMIT): exact, in cents.
+  const [financials, counts] = await Promise.all([customerFinancials(deps, scope, id), customerCounts(deps.prisma, c)]);
+  const { reminders, deals, ...rest } = c;
   // Expenses booked on one of the customer's jobs but not on the customer count too (seed 004).
   const jobExpenses = c.jobs.flatMap((j) => j.expenses).filter((e) => e.customer_id !== c.id);
   const open = reminders.filter((r) => !r.completed);
   return ok({
     ...rest,
-    expenses: [...c.expenses, ...jobExpenses],
+    jobs: c.jobs.map((j) => ({ ...presentJob(j), expenses: j.expenses.map(presentExpense) })),
+    payments: c.payments.map(presentPayment),
+    expenses: [...c.expenses, ...jobExpenses].map(presentExpense),
     pipeline: {
       status: c.pipeline_status,
       stage_entered_at: c.stage_entered_at,
@@ -87,7 +86,8 @@ export async function getCustomerCard(deps: CoreDeps, scope: ApiScope, id: strin
     },
     reminders: reminders.map((r) => ({ ...r, overdue: isOverdue(r, now) })),
     deals: deals.map((d) => ({ ...d, days_in_stage: daysSince(d.stage_entered_at, now) })),
-    counts: { ..._count, reminders_open: open.length, deals_open: deals.filter((d) => d.status === "open").length },
+    financials: financials.ok ? financials.value : null,
+    counts,
     nba: nextBestActions({ customer: c, reminders: open, events: c.events, now }),
   });
 }

@@ -7,6 +7,8 @@ import { z } from "zod";
 import { type CanonicalStatus, type CustomerStatus, Prisma } from "../../prisma/generated/client.js";
 import { fail, ok, type Result } from "../errors.js";
 import { normalizePhone } from "../marketplace/lead-input.js";
+import { contactTimesSchema } from "../service/contact-times.js";
+import { isoDateTime } from "../validation.js";
 import { parseVocabulary, toCanonical, type Vocabulary } from "./status-mapping.js";
 
 export const CUSTOMER_STATUSES = ["lead", "active", "churned"] as const satisfies readonly CustomerStatus[];
@@ -28,7 +30,7 @@ export function isTimeZone(tz: string): boolean {
 /** Seed 004's communication preferences (PUT /customers/:id/communication-preferences). */
 export const communicationFields = {
   preferred_contact_method: z.enum(["whatsapp", "email", "phone", "sms", "telegram"]).nullable(),
-  preferred_contact_times: json.nullable().describe('e.g. {"weekdays": ["morning"], "weekends": ["any"]}'),
+  preferred_contact_times: contactTimesSchema.nullable(),
   communication_frequency_preference: z.enum(["minimal", "moderate", "frequent"]).nullable(),
   language_preference: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, 'a language code like "en" or "da"'),
   timezone: z.string().max(64).refine(isTimeZone, "an IANA time zone such as America/Phoenix").nullable(),
@@ -59,7 +61,7 @@ const customerFields = {
   source: text(100).nullable(),
   notes: z.string().max(20_000).nullable(),
   next_action: text(500).nullable(),
-  next_action_date: z.iso.datetime({ offset: true }).nullable(),
+  next_action_date: isoDateTime().nullable(),
   handles: z.record(z.string().max(30), z.string().max(255)).nullable(),
   country: z
     .string()

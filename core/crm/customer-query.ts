@@ -4,6 +4,7 @@ import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import { ok, type Result } from "../errors.js";
 import { fromCents, toCents } from "../money.js";
+import { paginate } from "../paging.js";
 import { CUSTOMER_STATUSES, resolveStatuses } from "./customer-input.js";
 import { notFound, ownedCustomer } from "./owned.js";
 import { INACTIVITY_AFTER_MS, OVERDUE_AFTER_MS } from "./reminder-rules.js";
@@ -59,16 +60,12 @@ export async function listCustomers(deps: CoreDeps, scope: ApiScope, f: Customer
       : {}),
   };
   const now = deps.clock.now();
-  const [total, rows] = await Promise.all([
-    deps.prisma.customer.count({ where }),
-    deps.prisma.customer.findMany({
-      where,
-      orderBy: [{ created_at: "desc" }, { id: "asc" }],
-      skip: (f.page - 1) * f.per_page,
-      take: f.per_page,
-    }),
-  ]);
-  return ok({ data: rows.map((c) => presentCustomer(c, now, vocabulary)), total, page: f.page, per_page: f.per_page });
+  const page = await paginate(
+    f,
+    () => deps.prisma.customer.count({ where }),
+    (w) => deps.prisma.customer.findMany({ where, orderBy: [{ created_at: "desc" }, { id: "asc" }], ...w }),
+  );
+  return ok({ ...page, data: page.data.map((c) => presentCustomer(c, now, vocabulary)) });
 }
 
 /** Extra counters merged into the stats (the DMO counters live in core/kpi). */
@@ -139,6 +136,7 @@ export async function customerFinancials(deps: CoreDeps, scope: ApiScope, id: st
     expenses_total: fromCents(spent),
     expenses_count: expenses._count._all,
     net: fromCents(paid - spent),
+    profit: fromCents(paid - spent),
     payments_by_method: Object.fromEntries(
       byMethod.map((m) => [m.payment_method ?? "unknown", fromCents(toCents(m._sum.amount ?? 0))]),
     ),

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import type { CanonicalStatus, Customer, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
+import { checkReferrer } from "../service/customer-links.service.js";
 import { type TxCtx, transact } from "../service.js";
-import { validate } from "../validation.js";
+import { isoDateTime, validate } from "../validation.js";
 import {
   type CustomerUpdateInput,
   communicationPreferencesSchema,
@@ -41,6 +43,11 @@ async function checkReferences(
       return fail("VALIDATION_FAILED", "referred_by_id is not one of your other customers", [
         { field: "referred_by_id" },
       ]);
+    }
+    // No referral cycle (A referred B referred A): seed 004 referrals form a tree.
+    if (self) {
+      const allowed = await checkReferrer(db, ownerId, self, ref.id);
+      if (!allowed.ok) return allowed;
     }
   }
   if (input.preferred_technician_id) {
@@ -102,12 +109,14 @@ export async function createCustomer(deps: CoreDeps, scope: ApiScope, input: unk
 /**
  * Update a customer. A change of pipeline status restarts `stage_entered_at`, counts as
  * activity and logs STATUS_CHANGED; other edits are bookkeeping, not customer activity.
+ * Audited (the fields sent, before and after) when an `actor` (panel, API) is named.
  */
 export async function updateCustomer(
   deps: CoreDeps,
   scope: ApiScope,
   id: string,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<Customer>> {
   const v = validate(customerUpdateSchema, input);
   if (!v.ok) return v;
@@ -128,6 +137,13 @@ export async function updateCustomer(
         ? (await touchCustomer(c, customer, patch, { move: moveTo(deps, c, customer.id, to) })).customer
         : await c.tx.customer.update({ where: { id: customer.id }, data: { ...patch, updated_at: c.now } });
     await linkIdentities(c.tx, updated);
+    if (actor) {
+      // The fields sent, as they were and as they are now (a field that is not a column is left out).
+      const sent = Object.keys(v.value);
+      const pick = (row: object) => Object.fromEntries(Object.entries(row).filter(([k]) => sent.includes(k)));
+      const audit = { actor, action: "customer.updated", entityType: "customer", entityId: customer.id, at: c.now };
+      await writeAudit(c.tx, { ...audit, before: pick(customer), after: pick(updated) });
+    }
     return ok(updated);
   });
 }
@@ -153,7 +169,7 @@ export async function deleteCustomer(
 export const nextStageSchema = z
   .object({
     next_action: z.string().trim().max(500).nullable().optional(),
-    next_action_date: z.iso.datetime({ offset: true }).nullable().optional(),
+    next_action_date: isoDateTime().nullable().optional(),
     vocabulary: z.string().max(50).optional().describe("canonical | recruiting | frazer"),
   })
   .strict();
@@ -193,13 +209,31 @@ export async function advanceCustomer(
 /**
  * Convert a lead (or a churned customer) into an active customer — seed 002's "Convert to
  * Customer". Converting an active customer changes nothing, so a double tap is harmless.
+ * Audited when an `actor` (panel, API) is named.
  */
-export async function convertCustomer(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<Customer>> {
+export async function convertCustomer(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  actor?: AuditActor,
+): Promise<Result<Customer>> {
   return transact(deps, async (c) => {
     const customer = await lockOwnedCustomer(c.tx, scope, id);
     if (!customer) return notFound("customer");
     if (customer.status === "active") return ok(customer);
-    return ok((await touchCustomer(c, customer, { status: "active" })).customer);
+    const converted = (await touchCustomer(c, customer, { status: "active", snoozed_until: null })).customer;
+    if (actor) {
+      await writeAudit(c.tx, {
+        actor,
+        action: "customer.converted",
+        entityType: "customer",
+        entityId: customer.id,
+        before: { status: customer.status },
+        after: { status: converted.status },
+        at: c.now,
+      });
+    }
+    return ok(converted);
   });
 }
 

@@ -18,14 +18,17 @@ export function stageUrgency(daysInStage: number): "fresh" | "aging" | "stale" {
 
 /**
  * Seed 002 stale estimate: an open deal in the "Sent" stage (any casing) that entered it and
- * saw no activity for more than 3 days. Whether it was already nurtured (`nurtured_at`) is the
+ * saw no activity for strictly more than 3 days ("in 'Sent' stage > 3 days, no activity" —
+ * at exactly 3 days it is not stale yet). The one definition: the Kanban and tests use this
+ * predicate, the nightly sweep its twin staleEstimateWhere; they agree on every stored deal
+ * (stage names are trimmed when saved). Whether it was already nurtured (`nurtured_at`) is the
  * nurturing engine's call.
  */
 export function isStaleEstimate(
   deal: { status: string; stage_name: string; stage_entered_at: Date; last_activity_at: Date },
   now: Date,
 ): boolean {
-  const cutoff = now.getTime() - STALE_AFTER_MS;
+  const cutoff = staleCutoff(now).getTime();
   return (
     deal.status === "open" &&
     deal.stage_name.trim().toLowerCase() === STALE_STAGE_NAME.toLowerCase() &&
@@ -34,13 +37,21 @@ export function isStaleEstimate(
   );
 }
 
-/** The same test as a Prisma filter, for the nightly query (add the owner and `nurtured_at` as needed). */
+/**
+ * isStaleEstimate as a Prisma filter (same strict boundary), for the nightly query; callers
+ * add the owner and `nurtured_at: null` as needed.
+ */
 export function staleEstimateWhere(now: Date): Prisma.DealWhereInput {
-  const cutoff = new Date(now.getTime() - STALE_AFTER_MS);
+  const cutoff = staleCutoff(now);
   return {
     status: "open",
     stage: { name: { equals: STALE_STAGE_NAME, mode: "insensitive" } },
     stage_entered_at: { lt: cutoff },
     last_activity_at: { lt: cutoff },
   };
+}
+
+/** The moment a deal must have entered "Sent" and last been active before, to be stale at `now`. */
+function staleCutoff(now: Date): Date {
+  return new Date(now.getTime() - STALE_AFTER_MS);
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Deal, DealStage, DealStatus, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -141,9 +142,15 @@ export async function updateDeal(deps: CoreDeps, scope: ApiScope, id: string, in
  * Move a deal to another stage of its pipeline (the Kanban drag). "Days in stage" restarts,
  * the deal's status follows the stage's won/lost flag, and when the stage stands for a later
  * canonical status the customer moves forward too (never back). Moving to the stage it is
- * already in changes nothing but the revenue/reason given.
+ * already in changes nothing but the revenue/reason given. Audited when an `actor` is named.
  */
-export async function moveDeal(deps: CoreDeps, scope: ApiScope, id: string, input: unknown): Promise<Result<Deal>> {
+export async function moveDeal(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  input: unknown,
+  actor?: AuditActor,
+): Promise<Result<Deal>> {
   const v = validate(dealMoveSchema, input);
   if (!v.ok) return v;
   const d = v.value;
@@ -167,7 +174,21 @@ export async function moveDeal(deps: CoreDeps, scope: ApiScope, id: string, inpu
       });
       await followStage(deps, c, deal.customer_id, stage);
     }
-    return ok(await c.tx.deal.update({ where: { id: deal.id }, data }));
+    const moved = await c.tx.deal.update({ where: { id: deal.id }, data });
+    if (actor) {
+      const before = { stage_id: deal.stage_id, status: deal.status };
+      const after = { stage_id: moved.stage_id, status: moved.status, revenue_usd: moved.revenue_usd };
+      await writeAudit(c.tx, {
+        actor,
+        action: "deal.moved",
+        entityType: "deal",
+        entityId: deal.id,
+        before,
+        after,
+        at: c.now,
+      });
+    }
+    return ok(moved);
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CoreDeps } from "../context.js";
 import { fail, type Result } from "../errors.js";
-import { validate } from "../validation.js";
+import { isoDateTime, validate } from "../validation.js";
 import { payloadHash } from "./canonical-json.js";
 import { type PresentedEvent, recordEvent } from "./event.service.js";
 import { customerRefSchema, EVENT_SOURCES } from "./event-envelope.js";
@@ -14,7 +14,7 @@ export const dmHookSchema = z
   .object({
     owner_id: z.guid(),
     event_id: z.string().trim().min(1).max(180).optional().describe("default: derived from the body"),
-    timestamp: z.iso.datetime({ offset: true }).optional().describe("default: when it arrives"),
+    timestamp: isoDateTime().optional().describe("default: when it arrives"),
     source: z.enum(EVENT_SOURCES).optional(),
     customer: customerRefSchema.refine((c) => Boolean(c.email || c.phone || c.handle), {
       message: "customer needs an email, phone or handle",
@@ -30,8 +30,9 @@ export const dmHookSchema = z
 /**
  * Record a DM_STARTED event for the owner named in the body, creating the customer (status
  * lead, canonical lead, source from the body) when the e-mail, phone or handle is new to that
- * owner. Idempotent like every event: the fingerprint is the body itself, so a redelivery
- * without `event_id` or `timestamp` is still recognised as the same DM.
+ * owner. Idempotent like every event, per owner: an `event_id` is the named owner's own (another
+ * owner may use the same one), and without one the id and fingerprint come from the body itself
+ * (owner included), so a redelivery without `event_id` or `timestamp` is still the same DM.
  */
 export async function receiveDm(
   deps: CoreDeps,

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { EventName } from "../../prisma/generated/client.js";
 import { normalizePhone } from "../marketplace/lead-input.js";
+import { isoDateTime } from "../validation.js";
 
 export const EVENT_NAMES = [
   "DM_STARTED",
@@ -78,7 +79,7 @@ export const eventEnvelopeSchema = z
   .object({
     event_id: z.string().trim().min(1).max(180),
     event_name: eventName,
-    timestamp: z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString()),
+    timestamp: isoDateTime().transform((v) => new Date(v).toISOString()),
     source: z.enum(EVENT_SOURCES).optional(),
     properties: json.optional(),
     utm: json.optional(),

@@ -22,11 +22,10 @@ import {
   type EventEffects,
   isUniqueViolation,
   readEventContext,
-  type WriteOutcome,
-  writeEvent,
 } from "./event-write.js";
+import { type EventWriter, writeEventAlone } from "./event-write-batch.js";
 import { notFound } from "./owned.js";
-import { inactiveAt } from "./reminder-rules.js";
+import { eventDedupePrefix, inactiveAt } from "./reminder-rules.js";
 import { crmWakeKey } from "./wakeups.js";
 
 /** A bounded map that forgets everything when full (the values are hints, checked on use). */
@@ -49,8 +48,10 @@ class Hints<V> {
 const customerHints = new Hints<CustomerFacts>(50_000);
 /** `<owner>\0<trigger>` → the rule rows' text last read for them. */
 const ruleHints = new Hints<string>(10_000);
-/** Event ids this process stored lately: a redelivery of one is read, not tried as a write first. */
+/** `<owner>\0<event id>` of events this process stored lately: a redelivery is read, not tried as a write first. */
 const recentEvents = new Hints<true>(10_000);
+/** The recentEvents key: an event id is the owner's own (idempotency is per owner). */
+const eventKey = (ownerId: string, eventId: string) => `${ownerId}\0${eventId}`;
 
 /** Remember a customer's state after an event the transactional path recorded (a hint, see above). */
 export function rememberCustomer(customer: CustomerFacts): void {
@@ -68,7 +69,9 @@ export function rememberCustomer(customer: CustomerFacts): void {
  * Record an event without an interactive transaction (see the file comment): about a known,
  * opted-in customer, or about a new person (event-create.ts). Null hands the event to the
  * transactional path: no customer reference, UNSUBSCRIBED, an opted-out customer, no customer
- * and `mayCreate` false, or a customer that changed between read and write.
+ * and `mayCreate` false, or a customer that changed between read and write. With `writer` (the
+ * web app's group commit, event-write-batch.ts) the write shares a statement with the events
+ * that arrived together; the answer still waits for its commit.
  */
 export async function recordForKnownCustomer(
   deps: CoreDeps,
@@ -76,6 +79,7 @@ export async function recordForKnownCustomer(
   ownerId: string,
   hash: string,
   mayCreate: boolean,
+  writer: EventWriter = (w) => writeEventAlone(deps.prisma, w),
 ): Promise<RecordedEvent | null> {
   const key: CustomerKey | null = env.customer_id
     ? { id: env.customer_id }
@@ -86,15 +90,15 @@ export async function recordForKnownCustomer(
   const rulesKey = `${ownerId}\0${env.event_name}`;
   const hinted = env.customer_id ? customerHints.get(env.customer_id) : undefined;
   const hintedRules = ruleHints.get(rulesKey);
-  if (hinted && hintedRules !== undefined && !recentEvents.get(env.event_id)) {
-    const r = await attempt(deps, env, ownerId, hash, hinted, hintedRules);
+  if (hinted && hintedRules !== undefined && !recentEvents.get(eventKey(ownerId, env.event_id))) {
+    const r = await attempt(deps, env, ownerId, hash, hinted, hintedRules, writer);
     if (r) return r;
   }
   const ctx = await readEventContext(deps.prisma, ownerId, env.event_id, env.event_name, key);
   if (ctx.existing) return replay(ctx.existing, hash);
   ruleHints.set(rulesKey, ctx.ruleRows);
   const customer = ctx.customer;
-  if (customer) return customer.opted_out_at ? null : attempt(deps, env, ownerId, hash, customer, ctx.ruleRows);
+  if (customer) return customer.opted_out_at ? null : attempt(deps, env, ownerId, hash, customer, ctx.ruleRows, writer);
   if (env.customer_id) return notFound("customer");
   if (!mayCreate || !env.customer || !hasContact(env.customer)) return null;
   return create(deps, env, ownerId, hash, env.customer, ctx.ruleRows);
@@ -123,7 +127,7 @@ function planEvent(
   const effects = (customerId: string | null): EventEffects => ({
     at,
     reminders: plan.reminders,
-    dedupePrefix: `evt:${env.event_id}`,
+    dedupePrefix: eventDedupePrefix(env.event_id),
     nextAction: plan.nextAction,
     move: moved && {
       to: moved.to,
@@ -150,29 +154,25 @@ async function attempt(
   hash: string,
   customer: CustomerFacts,
   ruleRows: string,
+  writer: EventWriter,
 ): Promise<RecordedEvent | null> {
   const now = deps.clock.now();
   const { result, effects } = planEvent(deps, env, now, customer, ruleRows);
-  let w: WriteOutcome;
-  try {
-    w = await writeEvent(
-      deps.prisma,
-      now,
-      customer,
-      ruleRows,
-      eventRow(env, ownerId, hash, { customer_id: customer.id, customer_created: false, ...result }),
-      effects(customer.id),
-    );
-  } catch (err) {
-    // A reminder or STATUS_CHANGED id already taken: the transactional path settles it as before.
-    if (isUniqueViolation(err)) return null;
-    throw err;
-  }
+  const w = await writer({
+    now,
+    customer,
+    ruleRows,
+    event: eventRow(env, ownerId, hash, { customer_id: customer.id, customer_created: false, ...result }),
+    fx: effects(customer.id),
+  });
+  // A reminder or STATUS_CHANGED id already taken: the transactional path settles it as before.
+  if (w.kind === "unique") return null;
+  if (w.kind === "error") throw w.error;
   if (w.kind === "stale") {
     customerHints.delete(customer.id);
     return null;
   }
-  if (w.kind === "taken") return replayWinner(deps, env.event_id, hash);
+  if (w.kind === "taken") return replayWinner(deps, ownerId, env.event_id, hash);
   const wakes = reminderWakes(w.row);
   if (w.customer.last_activity_at.getTime() !== w.lastActivityBefore.getTime()) {
     wakes.push([crmWakeKey("inactive", customer.id), inactiveAt(w.customer.last_activity_at)]);
@@ -221,14 +221,19 @@ async function create(
     throw err;
   }
   if (w.kind === "exists") return null;
-  if (w.kind === "taken") return replayWinner(deps, env.event_id, hash);
+  if (w.kind === "taken") return replayWinner(deps, ownerId, env.event_id, hash);
   const wakes: Array<[string, Date]> = [[crmWakeKey("inactive", w.customer.id), inactiveAt(fx.at)]];
   return done(deps, w.row, w.customer, [...wakes, ...reminderWakes(w.row)]);
 }
 
-/** The event id was taken by a racing delivery: answer as a replay of the winner. */
-async function replayWinner(deps: CoreDeps, eventId: string, hash: string): Promise<RecordedEvent | null> {
-  const winner = await storedEvent(deps.prisma, eventId);
+/** The owner's event id was taken by a racing delivery: answer as a replay of the winner. */
+async function replayWinner(
+  deps: CoreDeps,
+  ownerId: string,
+  eventId: string,
+  hash: string,
+): Promise<RecordedEvent | null> {
+  const winner = await storedEvent(deps.prisma, ownerId, eventId);
   return winner ? replay(winner, hash) : null;
 }
 
@@ -246,7 +251,7 @@ async function done(
   wakes: Array<[string, Date]>,
 ): Promise<RecordedEvent> {
   customerHints.set(customer.id, customer);
-  recentEvents.set(row.event_id, true);
+  if (row.owner_id) recentEvents.set(eventKey(row.owner_id, row.event_id), true);
   for (const [k, when] of wakes) {
     // The deadline is a column: if the scheduler fails, the reconciler finds it.
     await deps.scheduler.at(k, when).catch((err: unknown) => deps.log.warn(`scheduler.at(${k}) failed`, err));

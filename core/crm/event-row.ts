@@ -26,9 +26,13 @@ export function replay(row: EventLog, hash: string): RecordedEvent {
   return ok({ event: presentEvent(row), replayed: true });
 }
 
-/** The event stored under an id, if any. */
-export function storedEvent(db: Db, eventId: string): Promise<EventLog | null> {
-  return db.eventLog.findUnique({ where: { event_id: eventId } });
+/**
+ * The owner's event stored under an id, if any. Idempotency is per owner: `event_id` is unique
+ * with `owner_id` (each marketer's tools pick their own ids, so two owners may use the same one
+ * and neither sees the other's event).
+ */
+export function storedEvent(db: Db, ownerId: string, eventId: string): Promise<EventLog | null> {
+  return db.eventLog.findUnique({ where: { owner_id_event_id: { owner_id: ownerId, event_id: eventId } } });
 }
 
 /** The event row to store, as recordEvent creates it. */

@@ -25,7 +25,7 @@ export interface CustomerFacts {
 
 /** Everything an event's first statement reads. */
 export interface EventContext {
-  /** The event already stored under this id, if any. */
+  /** The event the owner already stored under this id, if any. */
   existing: EventLog | null;
   customer: CustomerFacts | null;
   /** The automation rule rows for the event's trigger, as JSON text (see rulesFromRows). */
@@ -63,7 +63,7 @@ export function customerByRefSql(ownerId: string, ref: CustomerRef, source: stri
     ORDER BY created_at ASC LIMIT 1`;
 }
 
-/** One round trip: the stored event with this id, the customer, and the owner's rule rows for the trigger. */
+/** One round trip: the owner's stored event with this id, the customer, and the owner's rule rows for the trigger. */
 export async function readEventContext(
   db: Db,
   ownerId: string,
@@ -80,7 +80,7 @@ export async function readEventContext(
       ${ruleRowsSql(ownerId, trigger)} AS rules
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (${customer}) AS c ON true
-    LEFT JOIN event_logs AS e ON e.event_id = ${eventId}`;
+    LEFT JOIN event_logs AS e ON e.owner_id = ${ownerId}::uuid AND e.event_id = ${eventId}`;
   const row = rows[0] ?? {};
   return {
     existing: unprefix<EventLog>(row, "e", EVENT_FIELDS),
@@ -113,7 +113,7 @@ export interface EventEffects {
 export type WriteOutcome =
   /** Stored; `customer` is the customer's state after the write. */
   | { kind: "written"; row: EventLog; lastActivityBefore: Date; customer: CustomerFacts }
-  /** The customer still matched, but the event id was taken meanwhile: read the winner. */
+  /** The customer still matched, but the owner's event id was taken meanwhile: read the winner. */
   | { kind: "taken" }
   /** The customer or the rule rows changed (or went) since they were read: nothing was written. */
   | { kind: "stale" };
@@ -166,7 +166,11 @@ export function effectSql(result: Record<string, unknown>, fx: EventEffects, now
   };
 }
 
-/** `INSERT INTO event_logs (…) SELECT <event> … FROM <from> ON CONFLICT DO NOTHING RETURNING *`, customer from `customerId`. */
+/**
+ * `INSERT INTO event_logs (…) SELECT <event> … FROM <from> ON CONFLICT DO NOTHING RETURNING *`,
+ * customer from `customerId`. The arbiter is the owner's event id (`(owner_id, event_id)`):
+ * another owner's event with the same id is no conflict.
+ */
 export function insertEventSql(
   event: EventRowInput,
   result: Prisma.Sql,
@@ -181,13 +185,13 @@ export function insertEventSql(
         ${json(event.properties)}::jsonb, ${json(event.utm)}::jsonb, ${json(event.consent)}::jsonb,
         ${event.payload_hash}, ${result}, ${now}::timestamptz
       FROM ${from}
-      ON CONFLICT (event_id) DO NOTHING
+      ON CONFLICT (owner_id, event_id) DO NOTHING
       RETURNING *`;
 }
 
 /**
  * One statement: lock the customer if it is still in the state the plan was made from and the
- * rule rows are still `ruleRows`, claim the event id (ON CONFLICT DO NOTHING), and only if all
+ * rule rows are still `ruleRows`, claim the owner's event id (ON CONFLICT DO NOTHING), and only if all
  * held, insert the reminders, update the customer and log STATUS_CHANGED. The reminders' ids
  * are drawn first so that the event's stored result can name them.
  */

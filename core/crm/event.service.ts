@@ -1,10 +1,11 @@
 import type { Customer, EventLog, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
-import { ownedBy } from "../accounts/visibility.js";
+import { isAdmin, ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
+import { type PageQuery, paginate } from "../paging.js";
 import { type TxCtx, transact } from "../service.js";
 import { validate } from "../validation.js";
 import { applyAutomationPlan, optOutCustomer } from "./automation-runner.js";
@@ -15,26 +16,31 @@ import { type EventEnvelope, eventEnvelopeSchema, MAX_FUTURE_SKEW_MS } from "./e
 import { recordForKnownCustomer, rememberCustomer } from "./event-fast-path.js";
 import { eventRow, presentEvent, type RecordedEvent, replay, storedEvent } from "./event-row.js";
 import { isUniqueViolation } from "./event-write.js";
+import type { EventWriter } from "./event-write-batch.js";
 import { lockCustomer, notFound, ownedCustomer, resolveOwner } from "./owned.js";
+import { eventDedupePrefix } from "./reminder-rules.js";
 
 export { type PresentedEvent, presentEvent } from "./event-row.js";
 
 /**
- * Record one seed-003 event and run what it triggers, exactly once per `event_id` (the Stripe
- * way): the first delivery stores the event with its result; a redelivery with the same payload
- * gets that stored original back (`replayed`), one with a different payload gets
- * IDEMPOTENCY_CONFLICT. The fingerprint includes the owner, so another owner's id never returns
- * their data. Two deliveries racing each other are settled by the unique index: the loser writes
- * nothing and answers the winner's row. `createCustomer` (default true) makes a lead for an
- * unknown person named in `customer`; `hash` replaces the fingerprint when the caller defaulted
- * fields (a webhook without event_id or timestamp). An event about a known customer takes two
- * statements (event-write.ts); the rest runs in one transaction.
+ * Record one seed-003 event and run what it triggers, exactly once per owner and `event_id` (the
+ * Stripe way, where idempotency keys are per account): the first delivery stores the event with
+ * its result; a redelivery with the same payload gets that stored original back (`replayed`), one
+ * with a different payload gets IDEMPOTENCY_CONFLICT. Each owner's tools choose their ids
+ * independently, so another owner's event with the same id is a different event (no false
+ * conflict, never their data). Two deliveries racing each other are settled by the unique index
+ * on `(owner_id, event_id)`: the loser writes nothing and answers the winner's row.
+ * `createCustomer` (default true) makes a lead for an unknown person named in `customer`; `hash`
+ * replaces the fingerprint when the caller defaulted fields (a webhook without event_id or
+ * timestamp). An event about a known customer takes two statements (event-write.ts) — one
+ * when its state is remembered, shared with the events arriving together when `writer` is the
+ * web app's group commit (event-write-batch.ts); the rest runs in one transaction.
  */
 export async function recordEvent(
   deps: CoreDeps,
   scope: ApiScope,
   input: unknown,
-  opts: { createCustomer?: boolean; hash?: string } = {},
+  opts: { createCustomer?: boolean; hash?: string; writer?: EventWriter } = {},
 ): Promise<RecordedEvent> {
   const v = validate(eventEnvelopeSchema, input);
   if (!v.ok) return v;
@@ -46,9 +52,9 @@ export async function recordEvent(
   const owner = await eventOwner(deps.prisma, scope, env);
   if (!owner.ok) return owner;
   const hash = opts.hash ?? payloadHash({ ...env, owner_id: owner.value });
-  const fast = await recordForKnownCustomer(deps, env, owner.value, hash, opts.createCustomer ?? true);
+  const fast = await recordForKnownCustomer(deps, env, owner.value, hash, opts.createCustomer ?? true, opts.writer);
   if (fast) return fast;
-  const existing = await storedEvent(deps.prisma, env.event_id);
+  const existing = await storedEvent(deps.prisma, owner.value, env.event_id);
   if (existing) return replay(existing, hash);
   try {
     const r = await transact(deps, (c) => processEvent(deps, c, env, owner.value, hash, opts.createCustomer ?? true));
@@ -57,7 +63,7 @@ export async function recordEvent(
     return ok({ event: presentEvent(r.value.row), replayed: false });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const winner = await storedEvent(deps.prisma, env.event_id);
+    const winner = await storedEvent(deps.prisma, owner.value, env.event_id);
     if (!winner) throw err;
     return replay(winner, hash);
   }
@@ -65,7 +71,7 @@ export async function recordEvent(
 
 /** A contractor key's events are its own; an admin key names the owner or a customer of theirs. */
 async function eventOwner(db: Db, scope: ApiScope, env: EventEnvelope): Promise<Result<string>> {
-  if (scope.kind === "admin" && !env.owner_id && env.customer_id) {
+  if (isAdmin(scope) && !env.owner_id && env.customer_id) {
     const c = await db.customer.findUnique({ where: { id: env.customer_id }, select: { owner_id: true } });
     if (!c) return notFound("customer");
     return ok(c.owner_id);
@@ -113,7 +119,7 @@ async function processEvent(
       timestamp,
     );
     const applied = await applyAutomationPlan(c, customer, plan, {
-      dedupePrefix: `evt:${env.event_id}`,
+      dedupePrefix: eventDedupePrefix(env.event_id),
       // A customer this event just created has its activity at `at` already: no second write.
       activityAt: created && !plan.moveTo && !plan.nextAction ? null : at,
       statusEventId: `${env.event_id}:status`,
@@ -163,26 +169,22 @@ export async function listEvents(deps: CoreDeps, scope: ApiScope, f: EventFilter
       ? { timestamp: { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lt: new Date(f.to) } : {}) } }
       : {}),
   };
-  const [total, rows] = await Promise.all([
-    deps.prisma.eventLog.count({ where }),
-    deps.prisma.eventLog.findMany({
-      where,
-      // Ties (an event and the status change it caused share a timestamp) break deterministically.
-      orderBy: [{ timestamp: "desc" }, { created_at: "desc" }, { event_id: "desc" }],
-      skip: (f.page - 1) * f.per_page,
-      take: f.per_page,
-    }),
-  ]);
-  return { data: rows.map(presentEvent), total, page: f.page, per_page: f.per_page };
+  const page = await paginate(
+    f,
+    () => deps.prisma.eventLog.count({ where }),
+    (w) =>
+      deps.prisma.eventLog.findMany({
+        where,
+        // Ties (an event and the status change it caused share a timestamp) break deterministically.
+        orderBy: [{ timestamp: "desc" }, { created_at: "desc" }, { event_id: "desc" }],
+        ...w,
+      }),
+  );
+  return { ...page, data: page.data.map(presentEvent) };
 }
 
 /** One customer's events, newest first; NOT_FOUND when the customer is not the scope's. */
-export async function listCustomerEvents(
-  deps: CoreDeps,
-  scope: ApiScope,
-  customerId: string,
-  page: { page: number; per_page: number },
-) {
+export async function listCustomerEvents(deps: CoreDeps, scope: ApiScope, customerId: string, page: PageQuery) {
   const customer = await ownedCustomer(deps.prisma, scope, customerId);
   if (!customer) return notFound("customer");
   return ok(await listEvents(deps, scope, { ...page, customer_id: customer.id }));

@@ -5,6 +5,7 @@
  * platform (admin scope).
  */
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import { ok } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -49,8 +50,8 @@ export async function ownerNames(deps: CoreDeps, ids: readonly string[]): Promis
  * The Kanban of one pipeline for the panel: pipelineBoard's columns with each deal's owner
  * name added. NOT_FOUND for an unknown pipeline.
  */
-export async function kanbanBoard(deps: CoreDeps, pipelineId: string) {
-  const board = await pipelineBoard(deps, PLATFORM, pipelineId);
+export async function kanbanBoard(deps: CoreDeps, pipelineId: string, scope: ApiScope = PLATFORM) {
+  const board = await pipelineBoard(deps, scope, pipelineId);
   if (!board.ok) return board;
   const owners = await ownerNames(
     deps,
@@ -65,12 +66,10 @@ export async function kanbanBoard(deps: CoreDeps, pipelineId: string) {
   });
 }
 
-export type KanbanBoard = Extract<Awaited<ReturnType<typeof kanbanBoard>>, { ok: true }>["value"];
-
 /** The pipeline a deal is on (to re-render its board after a refused move), or NOT_FOUND. */
-export async function pipelineOfDeal(deps: CoreDeps, dealId: string) {
+export async function pipelineOfDeal(deps: CoreDeps, dealId: string, scope: ApiScope = PLATFORM) {
   const deal = isUuid(dealId)
-    ? await deps.prisma.deal.findUnique({ where: { id: dealId }, select: { pipeline_id: true } })
+    ? await deps.prisma.deal.findFirst({ where: { id: dealId, ...ownedBy(scope) }, select: { pipeline_id: true } })
     : null;
   return deal ? ok(deal.pipeline_id) : notFound("deal");
 }

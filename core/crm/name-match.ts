@@ -28,7 +28,7 @@ export const NAME_SCORE = {
   substring: 60,
   typo: 50,
 } as const;
-export const MIN_NAME_SCORE = NAME_SCORE.typo;
+const MIN_NAME_SCORE = NAME_SCORE.typo;
 
 /**
  * Edit distance with adjacent swaps counting as one edit (optimal string alignment: "Jensne" is

@@ -6,6 +6,7 @@
  * twice: a lead is only offered while its customer has no sequence or deal to carry the win.
  */
 import type { ApiScope } from "../accounts/api-key.service.js";
+import type { AuditActor } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -34,7 +35,7 @@ export interface AboutRefs {
 
 const DAY = 86_400_000;
 /** A sequence that ended without an outcome (the customer replied, it ran out) stays winnable this long. */
-export const ENDED_SEQUENCE_WINNABLE_MS = 30 * DAY;
+const ENDED_SEQUENCE_WINNABLE_MS = 30 * DAY;
 /** At most this many candidates are offered as buttons. */
 export const MAX_TARGETS = 8;
 
@@ -206,19 +207,21 @@ async function closingStage(deps: CoreDeps, dealId: string, flag: "is_won" | "is
  * revenue is never estimated): a sequence is converted (core congratulates them with its own
  * notice: `celebrated` true), a deal moves to its pipeline's won stage (or is set won) with the
  * revenue, a contacted marketplace lead gets its `paid` conversion. Something already closed,
- * or not the owner's, is NOT_FOUND.
+ * or not the owner's, is NOT_FOUND. The panel names an `actor`: the sequence's outcome is then
+ * audited in its own transaction.
  */
 export async function markWon(
   deps: CoreDeps,
   ownerId: string,
   ref: { kind: OutcomeKind; id: string },
   revenueUsd: string,
+  actor?: AuditActor,
 ): Promise<Result<{ target: OutcomeTarget; revenueUsd: string; celebrated: boolean }>> {
   const target = await loadTarget(deps, ownerId, ref.kind, ref.id);
   if (!target) return fail("NOT_FOUND", `${ref.kind} not found or already closed`);
   const scope = scopeOf(ownerId);
   if (target.kind === "sequence") {
-    const r = await markOutcome(deps, target.id, scope, { outcome: "converted", revenue_usd: revenueUsd });
+    const r = await markOutcome(deps, target.id, scope, { outcome: "converted", revenue_usd: revenueUsd }, actor);
     return r.ok ? ok({ target, revenueUsd, celebrated: true }) : r;
   }
   if (target.kind === "deal") {

@@ -5,7 +5,7 @@
  */
 import { type Customer, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
-import { ownedBy, ownerFor } from "../accounts/visibility.js";
+import { isAdmin, ownedBy, ownerFor, ownersOf, teamOf } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
 import { type Failure, fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -33,11 +33,12 @@ const CUSTOMER_COLUMNS = Prisma.raw(
  * with `ownerId`, someone else's). Every status change goes through it, so two events for one
  * customer run one after the other and a stale read never moves a status backwards. One round
  * trip: the model's columns come back from the raw read exactly as `customer.findUnique` returns
- * them (timestamps as Date, JSON parsed, enums as strings).
+ * them (timestamps as Date, JSON parsed, enums as strings). `ownerId` may be several owners (a team).
  */
-export async function lockCustomer(db: Db, id: string, ownerId?: string): Promise<Customer | null> {
+export async function lockCustomer(db: Db, id: string, ownerId?: string | readonly string[]): Promise<Customer | null> {
   if (!isUuid(id)) return null;
-  const owner = ownerId ? Prisma.sql`AND owner_id = ${ownerId}::uuid` : Prisma.empty;
+  const owners = ownerId === undefined ? undefined : typeof ownerId === "string" ? [ownerId] : [...ownerId];
+  const owner = owners ? Prisma.sql`AND owner_id = ANY(${owners}::uuid[])` : Prisma.empty;
   const rows = await db.$queryRaw<Customer[]>`
     SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ${id}::uuid ${owner} FOR UPDATE`;
   return rows[0] ?? null;
@@ -45,7 +46,7 @@ export async function lockCustomer(db: Db, id: string, ownerId?: string): Promis
 
 /** A customer the scope may see, locked for the transaction (see lockCustomer). */
 export function lockOwnedCustomer(db: Db, scope: ApiScope, id: string): Promise<Customer | null> {
-  return lockCustomer(db, id, scope.kind === "contractor" ? scope.ownerId : undefined);
+  return lockCustomer(db, id, ownersOf(scope));
 }
 
 /**
@@ -55,11 +56,13 @@ export function lockOwnedCustomer(db: Db, scope: ApiScope, id: string): Promise<
 export async function resolveOwner(db: Db, scope: ApiScope, requested: string | undefined): Promise<Result<string>> {
   const owner = ownerFor(scope, requested);
   if (owner === null) {
-    return scope.kind === "contractor"
-      ? fail("FORBIDDEN", "a contractor key can only act as its own contractor")
-      : fail("VALIDATION_FAILED", "owner_id is required with an admin key", [{ field: "owner_id" }]);
+    if (isAdmin(scope) || (teamOf(scope) !== null && requested === undefined))
+      return fail("VALIDATION_FAILED", "owner_id is required: name whose row this is", [{ field: "owner_id" }]);
+    return teamOf(scope) !== null
+      ? fail("FORBIDDEN", "owner_id: not a member of your team", [{ field: "owner_id" }])
+      : fail("FORBIDDEN", "a contractor key can only act as its own contractor");
   }
-  if (scope.kind === "admin") {
+  if (isAdmin(scope)) {
     const user = isUuid(owner) ? await db.user.findUnique({ where: { id: owner }, select: { id: true } }) : null;
     if (!user) return fail("VALIDATION_FAILED", "owner_id is not a known user", [{ field: "owner_id" }]);
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { DealPipeline, DealStage, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { canChange, createsOwnRows, sharedOrOwnedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -51,7 +52,7 @@ export const pipelineInputSchema = z
 
 /** Pipelines a scope may see: shared ones (owner null) and their own; an admin sees all. */
 export function visiblePipelines(scope: ApiScope): Prisma.DealPipelineWhereInput {
-  return scope.kind === "contractor" ? { OR: [{ owner_id: null }, { owner_id: scope.ownerId }] } : {};
+  return sharedOrOwnedBy(scope);
 }
 
 /** A pipeline the scope may see, or null. */
@@ -112,7 +113,7 @@ export async function createPipeline(
   try {
     return await transact(deps, async ({ tx, now }) => {
       let ownerId: string | null = null;
-      if (scope.kind === "contractor" || p.owner_id !== undefined) {
+      if (createsOwnRows(scope) || p.owner_id !== undefined) {
         const owner = await resolveOwner(tx, scope, p.owner_id);
         if (!owner.ok) return owner;
         ownerId = owner.value;
@@ -142,7 +143,7 @@ export async function createPipeline(
 async function changeablePipeline(db: Db, scope: ApiScope, id: string): Promise<Result<DealPipeline>> {
   const pipeline = await visiblePipeline(db, scope, id);
   if (!pipeline) return notFound("pipeline");
-  if (scope.kind === "contractor" && pipeline.owner_id !== scope.ownerId) {
+  if (!canChange(scope, pipeline.owner_id)) {
     return fail("FORBIDDEN", "shared pipelines are changed with an admin key");
   }
   return ok(pipeline);

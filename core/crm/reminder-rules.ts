@@ -57,3 +57,13 @@ export function needsReconnect(
   if (c.inactivity_nudged_at && c.inactivity_nudged_at > c.last_activity_at) return false;
   return inactiveAt(c.last_activity_at).getTime() <= now.getTime();
 }
+
+/**
+ * The dedupe-key prefix of the reminders an event makes; each key is `<prefix>:<type>`.
+ * Dedupe keys are unique per owner (`(owner_id, dedupe_key)`), like the event ids they come
+ * from: two owners' events with the same `event_id` each get their reminders, and a redelivery
+ * of one owner's event never makes its reminders twice.
+ */
+export function eventDedupePrefix(eventId: string): string {
+  return `evt:${eventId}`;
+}

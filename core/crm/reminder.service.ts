@@ -2,12 +2,14 @@ import { z } from "zod";
 import type { Reminder } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { notifyUsers } from "../messaging/outbox.js";
+import { type PageQuery, paginate } from "../paging.js";
 import { transact } from "../service.js";
-import { validate } from "../validation.js";
+import { isoDateTime, validate } from "../validation.js";
 import { applyAutomationPlan } from "./automation-runner.js";
 import { planAutomations, rulesFor } from "./automations.js";
 import { notFound, ownedCustomer, resolveOwner } from "./owned.js";
@@ -19,7 +21,7 @@ export const reminderCreateSchema = z
     customer_id: z.string().optional(),
     owner_id: z.string().optional(),
     type: z.enum(REMINDER_TYPES as [Reminder["type"], ...Reminder["type"][]]).default("custom"),
-    scheduled_for: z.iso.datetime({ offset: true }).optional(),
+    scheduled_for: isoDateTime().optional(),
     message: z.string().trim().max(2000).default(""),
   })
   .strict();
@@ -28,8 +30,14 @@ export const reminderCreateSchema = z
  * Create a reminder, for a customer of the scope's or as the owner's own note. The follow-up
  * types fall due their fixed delay from now (2h, 1d/24h, 48h, 7d) unless `scheduled_for` says
  * otherwise; `custom` needs `scheduled_for`. The owner is told in chat when it falls due.
+ * Audited when an `actor` (panel, API) is named.
  */
-export async function createReminder(deps: CoreDeps, scope: ApiScope, input: unknown): Promise<Result<Reminder>> {
+export async function createReminder(
+  deps: CoreDeps,
+  scope: ApiScope,
+  input: unknown,
+  actor?: AuditActor,
+): Promise<Result<Reminder>> {
   const v = validate(reminderCreateSchema, input);
   if (!v.ok) return v;
   const d = v.value;
@@ -61,6 +69,17 @@ export async function createReminder(deps: CoreDeps, scope: ApiScope, input: unk
       },
     });
     c.wake(crmWakeKey("reminder", reminder.id), scheduledFor);
+    if (actor) {
+      const after = { customer_id: customerId, owner_id: ownerId, type: d.type, scheduled_for: scheduledFor };
+      await writeAudit(c.tx, {
+        actor,
+        action: "reminder.created",
+        entityType: "reminder",
+        entityId: reminder.id,
+        after,
+        at: c.now,
+      });
+    }
     return ok(reminder);
   });
 }
@@ -69,7 +88,7 @@ export async function createReminder(deps: CoreDeps, scope: ApiScope, input: unk
 export async function listDueReminders(
   deps: CoreDeps,
   scope: ApiScope,
-  f: { customer_id?: string; limit: number },
+  f: { customer_id?: string } & PageQuery,
 ): Promise<Result<unknown>> {
   const now = deps.clock.now();
   if (f.customer_id !== undefined && !(await ownedCustomer(deps.prisma, scope, f.customer_id))) {
@@ -81,26 +100,41 @@ export async function listDueReminders(
     completed: false,
     scheduled_for: { lte: now },
   };
-  const [total, rows] = await Promise.all([
-    deps.prisma.reminder.count({ where }),
-    deps.prisma.reminder.findMany({
-      where,
-      orderBy: [{ scheduled_for: "asc" }, { id: "asc" }],
-      take: f.limit,
-      include: { customer: { select: { id: true, name: true, phone: true, email: true } } },
-    }),
-  ]);
-  const data = rows.map((r) => ({ ...r, overdue: isOverdue(r, now) }));
-  return ok({ data, total, overdue: data.filter((r) => r.overdue).length, now: now.toISOString() });
+  const page = await paginate(
+    f,
+    () => deps.prisma.reminder.count({ where }),
+    (w) =>
+      deps.prisma.reminder.findMany({
+        where,
+        orderBy: [{ scheduled_for: "asc" }, { id: "asc" }],
+        include: { customer: { select: { id: true, name: true, phone: true, email: true } } },
+        ...w,
+      }),
+  );
+  const data = page.data.map((r) => ({ ...r, overdue: isOverdue(r, now) }));
+  return ok({ ...page, data, overdue: data.filter((r) => r.overdue).length, now: now.toISOString() });
 }
 
-/** Mark a reminder done. Completing it again changes nothing (the first completion time stays). */
-export async function completeReminder(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<Reminder>> {
+/**
+ * Mark a reminder done. Completing it again changes nothing (the first completion time stays).
+ * Audited when an `actor` (panel, API) is named.
+ */
+export async function completeReminder(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  actor?: AuditActor,
+): Promise<Result<Reminder>> {
   return transact(deps, async ({ tx, now }) => {
     const r = isUuid(id) ? await tx.reminder.findFirst({ where: { id, ...ownedBy(scope) } }) : null;
     if (!r) return notFound("reminder");
     if (r.completed) return ok(r);
-    return ok(await tx.reminder.update({ where: { id: r.id }, data: { completed: true, completed_at: now } }));
+    const done = await tx.reminder.update({ where: { id: r.id }, data: { completed: true, completed_at: now } });
+    if (actor) {
+      const audit = { actor, action: "reminder.completed", entityType: "reminder", entityId: r.id, at: now };
+      await writeAudit(tx, { ...audit, before: { completed: false }, after: { completed: true } });
+    }
+    return ok(done);
   });
 }
 

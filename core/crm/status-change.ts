@@ -5,7 +5,7 @@ import { inactiveAt } from "./reminder-rules.js";
 import { crmWakeKey } from "./wakeups.js";
 
 /** The later of two times. */
-export function later(a: Date, b: Date): Date {
+function later(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
 }
 

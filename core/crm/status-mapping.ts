@@ -100,7 +100,7 @@ const FROM_CANONICAL: Readonly<Record<Vocabulary, Readonly<Record<CanonicalStatu
 };
 
 /** Lower-case letters and digits only: "No‑Show", "no_show", "NOSHOW" and "no show" are one key. */
-export function termKey(value: string): string {
+function termKey(value: string): string {
   return value
     .normalize("NFKC")
     .toLowerCase()
@@ -195,9 +195,4 @@ export function nextStage(status: CanonicalStatus, vocabulary?: Vocabulary): Can
     if (label !== null && label !== here) return candidate;
   }
   return null;
-}
-
-/** True for one of the seven canonical values, exactly as stored. */
-export function isCanonicalStatus(value: unknown): value is CanonicalStatus {
-  return typeof value === "string" && (CANONICAL_STATUSES as readonly string[]).includes(value);
 }

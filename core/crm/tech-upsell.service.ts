@@ -7,8 +7,11 @@ import type { Db } from "../db.js";
 import { ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { notifyUser } from "../messaging/outbox.js";
+import { opportunityRow } from "../service/opportunity-input.js";
+import { insertOpportunity } from "../service/opportunity-insert.js";
+import { nurtureOpportunity } from "../service/opportunity-nurture.js";
 import { transact } from "../service.js";
-import { validate } from "../validation.js";
+import { isoDateTime, validate } from "../validation.js";
 import { notFound } from "./owned.js";
 
 /** The resolution that starts the tech-upsell loop (seed 002). */
@@ -26,7 +29,7 @@ const REPLACEMENT_STAGES = [
 export const jobCloseSchema = z
   .object({
     resolution: z.string().trim().min(1).max(100),
-    completion_date: z.iso.datetime({ offset: true }).optional(),
+    completion_date: isoDateTime().optional(),
   })
   .strict();
 
@@ -60,8 +63,10 @@ async function replacementsPipeline(tx: Db, now: Date): Promise<DealPipeline> {
 /**
  * A technician closes a job (ticket) with its resolution. "Equipment End of Life" starts the
  * tech-upsell loop (seed 002): a replacement deal for the customer in the first stage of the
- * shared Replacements pipeline, and a chat notice to the owner's sales manager (the owner when
- * they have none): "Tech <name> just flagged a system for replacement at <address>".
+ * shared Replacements pipeline, a replacement opportunity (seed 000, key `upsell:<job>`, the
+ * job's appliance as its asset) that enrols the replacement sequence, and a chat notice to the
+ * owner's sales manager (the owner when they have none): "Tech <name> just flagged a system for
+ * replacement at <address>".
  * Idempotent per job: the job row is locked, and a job already closed as end of life, or whose
  * replacement deal exists, creates no second deal and no second notice.
  */
@@ -74,7 +79,7 @@ export async function closeJob(
   const v = validate(jobCloseSchema, input);
   if (!v.ok) return v;
   if (!isUuid(jobId)) return notFound("job");
-  return transact<{ job: Job; deal: Deal | null; created: boolean }>(deps, async ({ tx, now }) => {
+  const r = await transact<{ job: Job; deal: Deal | null; created: boolean }>(deps, async ({ tx, now }) => {
     const visible = await tx.job.findFirst({ where: { id: jobId, ...ownedBy(scope) }, select: { id: true } });
     if (!visible) return notFound("job");
     await tx.$queryRaw`SELECT id FROM jobs WHERE id = ${jobId}::uuid FOR UPDATE`;
@@ -103,8 +108,26 @@ export async function closeJob(
       where: { pipeline_id: pipeline.id },
       orderBy: { position: "asc" },
     });
+    const appliance = await tx.appliance.findFirst({ where: { job_id: job.id }, orderBy: { created_at: "asc" } });
+    const { opportunity } = await insertOpportunity(
+      tx,
+      opportunityRow(customer, {
+        type: "replacement",
+        source: "tech_upsell",
+        asset: {
+          brand: appliance?.brand ?? null,
+          ageYears: appliance?.install_date
+            ? (now.getTime() - appliance.install_date.getTime()) / 31_557_600_000
+            : null,
+          applianceId: appliance?.id ?? null,
+        },
+        dedupeKey: `upsell:${job.id}`,
+        now,
+      }),
+    );
     const deal = await tx.deal.create({
       data: {
+        opportunity_id: opportunity.id,
         owner_id: job.owner_id,
         customer_id: customer.id,
         pipeline_id: pipeline.id,
@@ -137,4 +160,7 @@ export async function closeJob(
     });
     return ok({ job: jobRow, deal, created: true });
   });
+  if (r.ok && r.value.deal?.opportunity_id && r.value.created)
+    await nurtureOpportunity(deps, r.value.deal.opportunity_id);
+  return r;
 }

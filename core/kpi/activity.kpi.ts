@@ -7,6 +7,7 @@ import { type EventName, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
+import { type Page, type PageQuery, pageResult, pageWindow, paginate } from "../paging.js";
 import { ownerSql } from "./kpi-scope.js";
 
 /** Seed 000 ActivityType. */
@@ -32,7 +33,7 @@ export interface ActivityItem {
 }
 
 /** Clamp a requested feed length to 1–100 (20 by default). */
-export function feedLimit(limit: number | undefined): number {
+function feedLimit(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return 20;
   return Math.min(100, Math.max(1, Math.trunc(limit)));
 }
@@ -44,7 +45,38 @@ export function feedLimit(limit: number | undefined): number {
  * sequence type. Ties at the same instant are ordered by type, then id.
  */
 export async function recentActivity(db: Db, scope: ApiScope, now: Date, limit?: number): Promise<ActivityItem[]> {
-  const n = feedLimit(limit);
+  return activityRows(db, scope, now, { skip: 0, take: feedLimit(limit) });
+}
+
+/**
+ * One page of the activity feed (newest first, same order as `recentActivity`) with the
+ * number of things that happened in the scope up to `now`: the API's list shape.
+ */
+export async function activityPage(db: Db, scope: ApiScope, now: Date, q: PageQuery): Promise<Page<ActivityItem>> {
+  const own = ownerSql(scope, Prisma.sql`s.owner_id`);
+  const [counted, data] = await Promise.all([
+    db.$queryRaw<Array<{ total: bigint }>>`
+      SELECT
+        (SELECT count(*) FROM sequence_events e JOIN nurturing_sequences s ON s.id = e.sequence_id
+          WHERE e.opened_at <= ${now} ${own})
+        + (SELECT count(*) FROM sequence_events e JOIN nurturing_sequences s ON s.id = e.sequence_id
+          WHERE e.clicked_at <= ${now} ${own})
+        + (SELECT count(*) FROM nurturing_sequences s WHERE s.started_at <= ${now} ${own})
+        + (SELECT count(*) FROM nurturing_sequences s
+          WHERE s.outcome IN ('converted', 'stopped', 'lost') AND s.outcome_at <= ${now} ${own}) AS total`,
+    activityRows(db, scope, now, pageWindow(q)),
+  ]);
+  return pageResult(data, Number(counted[0]?.total ?? 0), q);
+}
+
+/** The feed's rows `skip`..`skip + take`: each source is read up to `skip + take`, newest first. */
+async function activityRows(
+  db: Db,
+  scope: ApiScope,
+  now: Date,
+  window: { skip: number; take: number },
+): Promise<ActivityItem[]> {
+  const n = window.skip + window.take;
   const own = ownerSql(scope, Prisma.sql`s.owner_id`);
   const rank = (t: ActivityType) => ACTIVITY_ORDER.indexOf(t);
   const rows = await db.$queryRaw<
@@ -92,7 +124,7 @@ export async function recentActivity(db: Db, scope: ApiScope, now: Date, limit?:
     JOIN customers c ON c.id = s.customer_id
     LEFT JOIN opportunities o ON o.id = s.opportunity_id
     ORDER BY a.at DESC, a.rk, a.ref
-    LIMIT ${n}`;
+    LIMIT ${window.take} OFFSET ${window.skip}`;
   return rows.map((r) => ({
     id: `${r.type}:${r.ref}`,
     type: r.type,
@@ -128,14 +160,42 @@ export async function recentTicker(
   now: Date,
   opts: { limit?: number; eventNames?: readonly EventName[] } = {},
 ): Promise<TickerItem[]> {
+  return tickerRows(db, tickerWhere(scope, now, opts.eventNames), { skip: 0, take: feedLimit(opts.limit) });
+}
+
+/** One page of the ticker (newest first) with the number of matching events: the API's list shape. */
+export async function tickerPage(
+  db: Db,
+  scope: ApiScope,
+  now: Date,
+  q: PageQuery,
+  eventNames?: readonly EventName[],
+): Promise<Page<TickerItem>> {
+  const where = tickerWhere(scope, now, eventNames);
+  return paginate(
+    q,
+    () => db.eventLog.count({ where }),
+    (w) => tickerRows(db, where, w),
+  );
+}
+
+function tickerWhere(scope: ApiScope, now: Date, eventNames?: readonly EventName[]): Prisma.EventLogWhereInput {
+  return {
+    ...ownedBy(scope),
+    timestamp: { lte: now },
+    ...(eventNames?.length ? { event_name: { in: [...eventNames] } } : {}),
+  };
+}
+
+async function tickerRows(
+  db: Db,
+  where: Prisma.EventLogWhereInput,
+  window: { skip: number; take: number },
+): Promise<TickerItem[]> {
   const rows = await db.eventLog.findMany({
-    where: {
-      ...ownedBy(scope),
-      timestamp: { lte: now },
-      ...(opts.eventNames?.length ? { event_name: { in: [...opts.eventNames] } } : {}),
-    },
+    where,
     orderBy: [{ timestamp: "desc" }, { id: "asc" }],
-    take: feedLimit(opts.limit),
+    ...window,
     select: {
       id: true,
       event_name: true,

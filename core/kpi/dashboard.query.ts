@@ -4,12 +4,13 @@
  * the dashboard needs — the first-response histogram and the NBA panel with customer owners.
  */
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { visibleUsers } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { nbaOverview } from "../nba/nba.service.js";
 import type { NextBestAction } from "../nba/rules.js";
 import { recentTicker, type TickerItem } from "./activity.kpi.js";
-import { type DmoKpis, dmoKpis } from "./dmo.kpi.js";
+import { type DmoKpis, dmoKpis, dmoTotals } from "./dmo.kpi.js";
 import { type MarketplaceKpis, type MinutesBucket, marketplaceKpis } from "./marketplace.kpi.js";
 import {
   type PulseMetrics,
@@ -37,9 +38,9 @@ export interface Marketer {
 }
 
 /** Marketers (users with the marketer role), by name. */
-export async function marketers(db: Db): Promise<Marketer[]> {
+export async function marketers(db: Db, scope: ApiScope = PLATFORM): Promise<Marketer[]> {
   return db.user.findMany({
-    where: { role: "marketer" },
+    where: { role: "marketer", ...visibleUsers(scope) },
     select: { id: true, name: true },
     orderBy: [{ name: "asc" }, { id: "asc" }],
   });
@@ -50,11 +51,31 @@ export interface DmoPanel {
   marketers: Marketer[];
   selected: Marketer | null;
   kpis: DmoKpis | null;
+  /** True when the counters are the sum over every marketer (`marketerId` "all"). */
+  platform?: boolean;
+  /** How many marketers the sum covers. */
+  marketerCount?: number;
 }
 
-/** DMO counters of `marketerId` when that is a marketer, else of the first marketer by name. */
-export async function dmoPanel(db: Db, now: Date, marketerId?: string): Promise<DmoPanel> {
-  const list = await marketers(db);
+/** The `marketerId` that asks for the platform sum. */
+export const ALL_MARKETERS = "all";
+
+/**
+ * DMO counters of `marketerId` when that is a marketer, the sum over every marketer for
+ * ALL_MARKETERS (an admin's platform view; each marketer's "today" in their own zone), else of
+ * the first marketer by name.
+ */
+export async function dmoPanel(db: Db, now: Date, marketerId?: string, scope: ApiScope = PLATFORM): Promise<DmoPanel> {
+  const list = await marketers(db, scope);
+  if (marketerId === ALL_MARKETERS) {
+    const totals = await dmoTotals(
+      db,
+      list.map((m) => m.id),
+      now,
+    );
+    const selected = { id: ALL_MARKETERS, name: "All marketers" };
+    return { marketers: list, selected, kpis: totals, platform: true, marketerCount: totals.marketer_count };
+  }
   const selected = list.find((m) => m.id === marketerId) ?? list[0] ?? null;
   if (!selected) return { marketers: list, selected: null, kpis: null };
   const r = await dmoKpis(db, selected.id, now);
@@ -69,8 +90,8 @@ export interface NbaRow {
 }
 
 /** The most urgent customers on the platform with their top action and who owns them. */
-export async function nbaPanel(deps: CoreDeps, limit: number): Promise<NbaRow[]> {
-  const overview = await nbaOverview(deps, PLATFORM, limit);
+export async function nbaPanel(deps: CoreDeps, limit: number, scope: ApiScope = PLATFORM): Promise<NbaRow[]> {
+  const overview = await nbaOverview(deps, scope, limit);
   const ids = overview.data.map((d) => d.customer.id);
   const owners = await deps.prisma.customer.findMany({
     where: { id: { in: ids } },
@@ -98,26 +119,30 @@ export interface Dashboard {
 }
 
 /** How many rows the NBA panel and the ticker start with. */
-export const DASHBOARD_NBA_ROWS = 8;
-export const DASHBOARD_TICKER_ROWS = 15;
+const DASHBOARD_NBA_ROWS = 8;
+const DASHBOARD_TICKER_ROWS = 15;
 
 /**
  * The platform dashboard at the clock's now, with weeks and days in `tz`. Est. value vs revenue
  * covers all sequences (since: null); the DMO counters are one marketer's (`marketerId`, else the
  * first by name).
  */
-export async function platformDashboard(deps: CoreDeps, opts: { tz: string; marketerId?: string }): Promise<Dashboard> {
+export async function platformDashboard(
+  deps: CoreDeps,
+  opts: { tz: string; marketerId?: string; scope?: ApiScope },
+): Promise<Dashboard> {
   const db = deps.prisma;
   const now = deps.clock.now();
+  const scope = opts.scope ?? PLATFORM; // a sales manager's dashboard is their team's
   const [pulse, weekly, value, market, dmo, nba, ticker, head] = await Promise.all([
-    pulseMetrics(db, PLATFORM, now),
-    weeklyStats(db, PLATFORM, now, opts.tz),
-    valueVsRevenue(db, PLATFORM, null),
-    marketplaceKpis(db, PLATFORM, now, opts.tz, 12, RESPONSE_BUCKETS_MIN),
-    dmoPanel(db, now, opts.marketerId),
-    nbaPanel(deps, DASHBOARD_NBA_ROWS),
-    recentTicker(db, PLATFORM, now, { limit: DASHBOARD_TICKER_ROWS }),
-    tickerHead(db, PLATFORM),
+    pulseMetrics(db, scope, now),
+    weeklyStats(db, scope, now, opts.tz),
+    valueVsRevenue(db, scope, null),
+    marketplaceKpis(db, scope, now, opts.tz, 12, RESPONSE_BUCKETS_MIN),
+    dmoPanel(db, now, opts.marketerId, scope),
+    nbaPanel(deps, DASHBOARD_NBA_ROWS, scope),
+    recentTicker(db, scope, now, { limit: DASHBOARD_TICKER_ROWS }),
+    tickerHead(db, scope),
   ]);
   return {
     now,

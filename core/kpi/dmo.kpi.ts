@@ -11,16 +11,16 @@ import { int } from "./kpi-scope.js";
 import { daysAgoStart, localDate, minusDays, safeZone, todayWindow, weekWindow } from "./kpi-time.js";
 
 /** How far back a streak is looked for. */
-export const STREAK_LOOKBACK_DAYS = 366;
+const STREAK_LOOKBACK_DAYS = 366;
 
 /** A counter today and this week. */
-export interface DayWeek {
+interface DayWeek {
   today: number;
   week: number;
 }
 
 /** A counter with the daily goal it is measured against. */
-export interface GoalCounter extends DayWeek {
+interface GoalCounter extends DayWeek {
   goal: number;
 }
 
@@ -179,5 +179,63 @@ export function assembleDmo(d: DmoInput): DmoKpis {
     overdue_actions: { total: overdueReminders + overdueNext, reminders: overdueReminders, next_actions: overdueNext },
     goals_hit_today: hitGoals(byDay.get(date), d.goals),
     streak_days: streakDays(byDay, date, d.goals, (day) => minusDays(day, 1), STREAK_LOOKBACK_DAYS),
+  };
+}
+
+/** The DMO counters summed over several marketers (the platform or a team), with how many. */
+export interface DmoTotals extends DmoKpis {
+  marketer_count: number;
+}
+
+/**
+ * The DMO counters of every marketer in `userIds` added up: what the platform (or a team) did
+ * today and this week, each marketer's "today" in their own time zone — so the sum is exactly
+ * the per-marketer figures added, as a manager checks it. Goals add up too; a streak is a
+ * person's, so the sum has none (0), and "goals hit" means the summed goals are met.
+ */
+export async function dmoTotals(db: Db, userIds: readonly string[], now: Date): Promise<DmoTotals> {
+  const each: DmoKpis[] = [];
+  for (const id of userIds) {
+    const r = await dmoKpis(db, id, now);
+    if (r.ok) each.push(r.value);
+  }
+  return sumDmo(each, now);
+}
+
+/** Add DMO dashboards up (pure). */
+export function sumDmo(each: readonly DmoKpis[], now: Date): DmoTotals {
+  const dw = (k: "video_sent" | "booked" | "held" | "no_shows" | "signed_up" | "new_leads"): DayWeek => ({
+    today: each.reduce((n, x) => n + x[k].today, 0),
+    week: each.reduce((n, x) => n + x[k].week, 0),
+  });
+  const goal = (k: "invites" | "follow_ups"): GoalCounter => ({
+    today: each.reduce((n, x) => n + x[k].today, 0),
+    week: each.reduce((n, x) => n + x[k].week, 0),
+    goal: each.reduce((n, x) => n + x[k].goal, 0),
+  });
+  const invites = goal("invites");
+  const followUps = goal("follow_ups");
+  const overdue = {
+    total: each.reduce((n, x) => n + x.overdue_actions.total, 0),
+    reminders: each.reduce((n, x) => n + x.overdue_actions.reminders, 0),
+    next_actions: each.reduce((n, x) => n + x.overdue_actions.next_actions, 0),
+  };
+  return {
+    user_id: "all",
+    timezone: "each marketer's own",
+    date: now.toISOString().slice(0, 10),
+    week_start: each[0]?.week_start ?? now.toISOString(),
+    invites,
+    follow_ups: followUps,
+    video_sent: dw("video_sent"),
+    booked: dw("booked"),
+    held: dw("held"),
+    no_shows: dw("no_shows"),
+    signed_up: dw("signed_up"),
+    new_leads: dw("new_leads"),
+    overdue_actions: overdue,
+    goals_hit_today: each.length > 0 && invites.today >= invites.goal && followUps.today >= followUps.goal,
+    streak_days: 0,
+    marketer_count: each.length,
   };
 }

@@ -4,25 +4,25 @@
  */
 import { Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
-import { ownedBy } from "../accounts/visibility.js";
+import { ownersOf, soleOwner } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
 import { safeZone } from "./kpi-time.js";
 
 /**
- * `AND <column> = <owner>` for a contractor scope, nothing for an admin. `column` is a fixed
- * SQL fragment written in code (e.g. Prisma.sql`s.owner_id`); the owner id is a bound parameter.
+ * `AND <column> = ANY(<owners>)` for a contractor or team scope, nothing for an admin. `column`
+ * is a fixed SQL fragment written in code (e.g. Prisma.sql`s.owner_id`); the ids are bound.
  */
 export function ownerSql(scope: ApiScope, column: Prisma.Sql): Prisma.Sql {
-  const owner = ownedBy(scope).owner_id;
-  return owner === undefined ? Prisma.empty : Prisma.sql`AND ${column} = ${owner}::uuid`;
+  const owners = ownersOf(scope);
+  return owners === undefined ? Prisma.empty : Prisma.sql`AND ${column} = ANY(${[...owners]}::uuid[])`;
 }
 
 /**
  * The time zone a scope's "today" and "this week" are counted in: the contractor's own
- * (users.timezone), or `fallback` for an admin looking at the whole platform.
+ * (users.timezone), or `fallback` for an admin or a team looking at several owners.
  */
 export async function zoneFor(db: Db, scope: ApiScope, fallback: string): Promise<string> {
-  const owner = ownedBy(scope).owner_id;
+  const owner = soleOwner(scope);
   if (owner === undefined) return safeZone(fallback);
   const user = await db.user.findUnique({ where: { id: owner }, select: { timezone: true } });
   return safeZone(user?.timezone, safeZone(fallback));

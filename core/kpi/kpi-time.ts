@@ -5,7 +5,7 @@
 import { DateTime, IANAZone } from "luxon";
 
 /** The zone used when a stored one is missing or not a valid IANA name. */
-export const FALLBACK_ZONE = "UTC";
+const FALLBACK_ZONE = "UTC";
 
 /** A half-open time window [from, to). */
 export interface Window {

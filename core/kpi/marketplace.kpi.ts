@@ -6,7 +6,7 @@
 import { type LeadStatus, Prisma } from "../../prisma/generated/client.js";
 import { LeadStatus as LeadStatusEnum } from "../../prisma/generated/enums.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
-import { ownedBy } from "../accounts/visibility.js";
+import { ownersOf } from "../accounts/visibility.js";
 import type { Db } from "../db.js";
 import { contactRate } from "../marketplace/metrics.js";
 import { toCents } from "../money.js";
@@ -18,7 +18,7 @@ import { localDate, weekStarts } from "./kpi-time.js";
 export const LEAD_STATUSES = Object.values(LeadStatusEnum) as readonly LeadStatus[];
 
 /** Median and 90th percentile of a duration in minutes, over `count` cases. */
-export interface MinutesStats {
+interface MinutesStats {
   median: number | null;
   p90: number | null;
   count: number;
@@ -27,7 +27,7 @@ export interface MinutesStats {
 /** The marketplace dashboard. */
 export interface MarketplaceKpis {
   timezone: string;
-  /** Bids whose response window opened (the lead was won). */
+  /** Bids whose response window opened (the lead was won), leads that ended UNREACHABLE left out. */
   won: number;
   /** Of those, answered inside the window. */
   contacted: number;
@@ -69,7 +69,7 @@ export async function marketplaceKpis(
   responseBuckets?: readonly number[],
 ): Promise<MarketplaceKpis> {
   const bidOwner = ownerSql(scope, Prisma.sql`b.contractor_id`);
-  const owner = ownedBy(scope).owner_id;
+  const owned = ownersOf(scope) !== undefined;
   const starts = weekStarts(now, tz, weeks);
   const first = starts[0] ?? now;
   const minutes = Prisma.sql`(extract(epoch FROM (b.responded_at - b.response_window_starts_at)) / 60)::float8`;
@@ -87,7 +87,9 @@ export async function marketplaceKpis(
   const [bids, firstResponse, statuses, revenue] = await Promise.all([
     db.$queryRaw<Array<Record<string, unknown>>>`
       SELECT
-        count(*)::int AS won,
+        -- A window on a lead nobody could reach is not a won lead (core/marketplace/metrics.ts countsAsWon).
+        count(*) FILTER (WHERE NOT EXISTS (
+          SELECT 1 FROM leads l WHERE l.id = b.lead_id AND l.status = 'UNREACHABLE'))::int AS won,
         count(*) FILTER (WHERE b.responded_at IS NOT NULL)::int AS contacted,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${minutes}) FILTER (WHERE b.responded_at IS NOT NULL)
           AS pct,
@@ -111,11 +113,7 @@ export async function marketplaceKpis(
     db.$queryRaw<Array<{ status: LeadStatus; n: number }>>`
       SELECT l.status::text AS status, count(*)::int AS n
       FROM leads l
-      WHERE ${
-        owner === undefined
-          ? Prisma.sql`TRUE`
-          : Prisma.sql`EXISTS (SELECT 1 FROM bids b WHERE b.lead_id = l.id AND b.contractor_id = ${owner}::uuid)`
-      }
+      WHERE ${owned ? Prisma.sql`EXISTS (SELECT 1 FROM bids b WHERE b.lead_id = l.id ${bidOwner})` : Prisma.sql`TRUE`}
       GROUP BY l.status`,
     db.$queryRaw<Array<{ week: string; revenue: string; n: number }>>`
       SELECT to_char(date_trunc('week', c.converted_at AT TIME ZONE ${tz}), 'YYYY-MM-DD') AS week,

@@ -51,7 +51,7 @@ export async function pulseMetrics(db: Db, scope: ApiScope, now: Date): Promise<
 }
 
 /** One week's bookings. */
-export interface WeekFigures {
+interface WeekFigures {
   jobs_booked: number;
   revenue_usd: number;
   from_automation: number;

@@ -16,7 +16,7 @@ import { ownerSql } from "./kpi-scope.js";
 /** How far behind the newest row sent a poll still looks for rows that committed late. */
 export const TICKER_LOOKBACK_MS = 5_000;
 /** At most this many new rows per poll (the rest come on the next one). */
-export const TICKER_BATCH = 50;
+const TICKER_BATCH = 50;
 
 /** Where a stream is: the newest `created_at` sent (ms, rounded up) and the ids sent near it. */
 export interface TickerCursor {

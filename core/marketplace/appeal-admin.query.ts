@@ -1,9 +1,13 @@
 /**
  * The appeals queue as the panel shows it: each appeal with its contractor and the evidence
  * createAppeal attached, read into one shape whichever way it was stored (a list of strikes, or
- * `{ strikes: [...] }` as the demo seed writes it).
+ * `{ strikes: [...] }` as the demo seed writes it), with the customer's read state where a
+ * channel reported it.
  */
+
 import type { AppealStatus } from "../../prisma/generated/client.js";
+import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy, PLATFORM_SCOPE } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import { isUuid } from "../ids.js";
 
@@ -24,7 +28,7 @@ export interface EvidenceStrike {
 const str = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
 
 /** Read stored evidence into EvidenceStrike rows (unknown shapes give an empty list). */
-export function readEvidence(raw: unknown): EvidenceStrike[] {
+function readEvidence(raw: unknown): EvidenceStrike[] {
   const list = Array.isArray(raw)
     ? raw
     : raw && typeof raw === "object" && Array.isArray((raw as { strikes?: unknown }).strikes)
@@ -46,6 +50,25 @@ export function readEvidence(raw: unknown): EvidenceStrike[] {
     }));
 }
 
+/**
+ * Fill each strike's customer read state from the outbound rows where a channel reported it
+ * (WhatsApp read receipt, e-mail open pixel): the first time the customer read a message sent
+ * to them about that lead. Evidence recorded with a read time keeps it.
+ */
+async function withReadState(deps: CoreDeps, strikes: EvidenceStrike[]): Promise<EvidenceStrike[]> {
+  const leadIds = [...new Set(strikes.filter((s) => s.leadId && !s.customerReadAt).map((s) => s.leadId as string))];
+  if (leadIds.length === 0) return strikes;
+  const reads = await deps.prisma.outboundMessage.groupBy({
+    by: ["lead_id"],
+    where: { lead_id: { in: leadIds }, customer_id: { not: null }, read_at: { not: null } },
+    _min: { read_at: true },
+  });
+  const byLead = new Map(reads.map((r) => [r.lead_id, r._min.read_at?.toISOString() ?? null]));
+  return strikes.map((s) =>
+    s.customerReadAt || !s.leadId ? s : { ...s, customerReadAt: byLead.get(s.leadId) ?? null },
+  );
+}
+
 const include = {
   contractor: {
     select: { id: true, name: true, company_name: true, email: true, strike_count: true, is_bidding_banned: true },
@@ -53,10 +76,18 @@ const include = {
   reviewed_by: { select: { id: true, name: true } },
 } as const;
 
-/** Appeals by status (pending oldest first — the queue; decided newest first), with evidence read. */
-export async function listAppeals(deps: CoreDeps, status: AppealStatus = "PENDING", take = 100) {
+/**
+ * Appeals by status (pending oldest first — the queue; decided newest first), with evidence
+ * read. A sales manager (team scope) sees their members' appeals only.
+ */
+export async function listAppeals(
+  deps: CoreDeps,
+  status: AppealStatus = "PENDING",
+  take = 100,
+  scope: ApiScope = PLATFORM_SCOPE,
+) {
   const rows = await deps.prisma.banAppeal.findMany({
-    where: { status },
+    where: { status, ...ownedBy(scope, "contractor_id") },
     orderBy: { created_at: status === "PENDING" ? "asc" : "desc" },
     take,
     include,
@@ -65,7 +96,13 @@ export async function listAppeals(deps: CoreDeps, status: AppealStatus = "PENDIN
     deps,
     rows.map((a) => a.id),
   );
-  return rows.map((a) => ({ ...a, strikes: readEvidence(a.evidence), notified: told.has(a.id) }));
+  return Promise.all(
+    rows.map(async (a) => ({
+      ...a,
+      strikes: await withReadState(deps, readEvidence(a.evidence)),
+      notified: told.has(a.id),
+    })),
+  );
 }
 
 /** Appeals whose decision notice was queued to the contractor's chat (by its dedupe key). */
@@ -84,12 +121,7 @@ export async function appealForPanel(deps: CoreDeps, id: string) {
   const a = await deps.prisma.banAppeal.findUnique({ where: { id }, include });
   if (!a) return null;
   const told = await toldInChat(deps, [a.id]);
-  return { ...a, strikes: readEvidence(a.evidence), notified: told.has(a.id) };
-}
-
-/** How many appeals wait for a decision. */
-export function pendingAppealCount(deps: CoreDeps) {
-  return deps.prisma.banAppeal.count({ where: { status: "PENDING" } });
+  return { ...a, strikes: await withReadState(deps, readEvidence(a.evidence)), notified: told.has(a.id) };
 }
 
 export type PanelAppeal = NonNullable<Awaited<ReturnType<typeof appealForPanel>>>;

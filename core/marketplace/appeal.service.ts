@@ -1,9 +1,12 @@
 import type { BanAppeal } from "../../prisma/generated/client.js";
+import { type AuditActor, contractorActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { notifyUser } from "../messaging/outbox.js";
 import { transact } from "../service.js";
+import { liftBan } from "./ban.service.js";
+import { isBiddingBanned } from "./lead-state.js";
 
 export const APPEAL_MIN_CHARS = 10;
 export const APPEAL_MAX_CHARS = 1000;
@@ -15,7 +18,7 @@ export const APPEAL_MAX_CHARS = 1000;
  */
 export async function createAppeal(
   deps: CoreDeps,
-  input: { contractorId: string; reason: string },
+  input: { contractorId: string; reason: string; actor?: AuditActor },
 ): Promise<Result<BanAppeal>> {
   const reason = input.reason.trim();
   if (reason.length < APPEAL_MIN_CHARS) {
@@ -34,7 +37,7 @@ export async function createAppeal(
       SELECT is_bidding_banned FROM users WHERE id = ${input.contractorId}::uuid FOR UPDATE`;
     const user = locked[0];
     if (!user) return fail("NOT_FOUND", "contractor not found");
-    if (!user.is_bidding_banned) return fail("NOT_BANNED", "you are not banned from bidding");
+    if (!isBiddingBanned(user)) return fail("NOT_BANNED", "you are not banned from bidding");
     const pending = await tx.banAppeal.findFirst({ where: { contractor_id: input.contractorId, status: "PENDING" } });
     if (pending)
       return fail("APPEAL_PENDING", "you already have an appeal waiting for review", { appeal_id: pending.id });
@@ -60,16 +63,13 @@ export async function createAppeal(
     const appeal = await tx.banAppeal.create({
       data: { contractor_id: input.contractorId, appeal_reason: reason, evidence, created_at: now, updated_at: now },
     });
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.contractorId,
-        actor_kind: "contractor",
-        action: "appeal.created",
-        entity_type: "ban_appeal",
-        entity_id: appeal.id,
-        after: { reason },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: input.actor ?? contractorActor(input.contractorId),
+      action: "appeal.created",
+      entityType: "ban_appeal",
+      entityId: appeal.id,
+      after: { reason },
+      at: now,
     });
     await notifyUser(tx, { userId: input.contractorId, now, notice: { kind: "appeal_received", appealId: appeal.id } });
     return ok(appeal);
@@ -82,7 +82,7 @@ export async function createAppeal(
  */
 export async function decideAppeal(
   deps: CoreDeps,
-  input: { appealId: string; reviewerId: string | null; approve: boolean; note?: string },
+  input: { appealId: string; actor: AuditActor; approve: boolean; note?: string },
 ): Promise<Result<BanAppeal>> {
   if (!isUuid(input.appealId)) return fail("NOT_FOUND", "appeal not found");
   const note = input.note?.trim() || null;
@@ -92,7 +92,7 @@ export async function decideAppeal(
       where: { id: input.appealId, status: "PENDING" },
       data: {
         status: input.approve ? "APPROVED" : "REJECTED",
-        reviewed_by_id: input.reviewerId,
+        reviewed_by_id: input.actor.userId ?? null,
         reviewed_at: now,
         decision_note: note,
         updated_at: now,
@@ -102,22 +102,14 @@ export async function decideAppeal(
     if (!appeal) return fail("NOT_FOUND", "appeal not found");
     if (claimed.count === 0)
       return fail("APPEAL_ALREADY_DECIDED", `this appeal was already ${appeal.status.toLowerCase()}`);
-    if (input.approve) {
-      await tx.user.update({
-        where: { id: appeal.contractor_id },
-        data: { is_bidding_banned: false, strike_count: 0, updated_at: now },
-      });
-    }
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.reviewerId,
-        actor_kind: input.reviewerId ? "admin" : "api",
-        action: input.approve ? "appeal.approved" : "appeal.rejected",
-        entity_type: "ban_appeal",
-        entity_id: appeal.id,
-        after: { status: appeal.status, note, contractor_id: appeal.contractor_id },
-        created_at: now,
-      },
+    if (input.approve) await liftBan(tx, appeal.contractor_id, now);
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: input.approve ? "appeal.approved" : "appeal.rejected",
+      entityType: "ban_appeal",
+      entityId: appeal.id,
+      after: { status: appeal.status, note, contractor_id: appeal.contractor_id },
+      at: now,
     });
     await notifyUser(tx, {
       userId: appeal.contractor_id,

@@ -1,9 +1,21 @@
 import type { User } from "../../prisma/generated/client.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
+import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { notifyUser } from "../messaging/outbox.js";
 import { transact } from "../service.js";
+import { isBiddingBanned, unbannedState } from "./lead-state.js";
+
+/**
+ * Lift a contractor's bidding ban in the caller's transaction — the one unban, for an admin's by
+ * hand (unbanContractor) and an approved appeal (decideAppeal) alike: not banned and strikes
+ * back to 0 (lead-state.ts unbannedState), so the next missed window does not ban again at once.
+ */
+export async function liftBan(tx: Db, contractorId: string, now: Date): Promise<User> {
+  return tx.user.update({ where: { id: contractorId }, data: { ...unbannedState(), updated_at: now } });
+}
 
 /**
  * An admin lifts a contractor's bidding ban by hand: unbanned, strikes reset to 0 (as an
@@ -13,7 +25,7 @@ import { transact } from "../service.js";
  */
 export async function unbanContractor(
   deps: CoreDeps,
-  input: { contractorId: string; actorUserId: string; note?: string | null },
+  input: { contractorId: string; actor: AuditActor; note?: string | null },
 ): Promise<Result<User>> {
   if (!isUuid(input.contractorId)) return fail("NOT_FOUND", "contractor not found");
   const note = input.note?.trim().slice(0, 1000) || "Unbanned by an admin.";
@@ -24,18 +36,15 @@ export async function unbanContractor(
     if (!before || (before.role !== "contractor" && before.role !== "marketer")) {
       return fail("NOT_FOUND", "contractor not found");
     }
-    if (!before.is_bidding_banned) return fail("NOT_BANNED", "this contractor is not banned");
-    const user = await tx.user.update({
-      where: { id: input.contractorId },
-      data: { is_bidding_banned: false, strike_count: 0, updated_at: now },
-    });
+    if (!isBiddingBanned(before)) return fail("NOT_BANNED", "this contractor is not banned");
+    const user = await liftBan(tx, input.contractorId, now);
     const pending = await tx.banAppeal.findFirst({ where: { contractor_id: user.id, status: "PENDING" } });
     if (pending) {
       await tx.banAppeal.update({
         where: { id: pending.id },
         data: {
           status: "APPROVED",
-          reviewed_by_id: input.actorUserId,
+          reviewed_by_id: input.actor.userId ?? null,
           reviewed_at: now,
           decision_note: note,
           updated_at: now,
@@ -48,17 +57,14 @@ export async function unbanContractor(
         notice: { kind: "appeal_decided", appealId: pending.id, approved: true, note },
       });
     }
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.actorUserId,
-        actor_kind: "admin",
-        action: "contractor.unbanned",
-        entity_type: "user",
-        entity_id: user.id,
-        before: { is_bidding_banned: true, strike_count: before.strike_count },
-        after: { is_bidding_banned: false, strike_count: 0, note, closed_appeal_id: pending?.id ?? null },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: "contractor.unbanned",
+      entityType: "user",
+      entityId: user.id,
+      before: { is_bidding_banned: true, strike_count: before.strike_count },
+      after: { ...unbannedState(), note, closed_appeal_id: pending?.id ?? null },
+      at: now,
     });
     return ok(user);
   });

@@ -5,6 +5,7 @@ import { isUuid } from "../ids.js";
 import { notifyUser, notifyUsers } from "../messaging/outbox.js";
 import { fromCents, toCents } from "../money.js";
 import { lockLead, transact } from "../service.js";
+import { biddingCloseDue, biddingOpen, eligibleToBid, isBiddingBanned } from "./lead-state.js";
 import { bumpMetrics } from "./metrics.js";
 import {
   discountForRating,
@@ -14,7 +15,8 @@ import {
   MIN_BID_MULTIPLIER,
 } from "./pricing.js";
 import { rankBids } from "./ranking.js";
-import { openWindow } from "./window.service.js";
+import { leadTerms } from "./settings.js";
+import { openWindow } from "./window-open.js";
 
 /**
  * Place a bid, or raise one's own bid, while the lead is ACTIVE and before `bidding_closes_at`.
@@ -39,22 +41,19 @@ export async function placeBid(
   return transact(deps, async ({ tx, now }) => {
     if (!(await lockLead(tx, input.leadId))) return fail("NOT_FOUND", "lead not found");
     const lead = await tx.lead.findUniqueOrThrow({ where: { id: input.leadId } });
-    if (lead.status !== "ACTIVE" || !lead.bidding_closes_at || lead.bidding_closes_at <= now) {
+    if (!biddingOpen(lead, now) || !lead.bidding_closes_at) {
       return fail("BID_WINDOW_CLOSED", "bidding on this lead is closed", { status: lead.status });
     }
     const contractor = await tx.user.findUnique({ where: { id: input.contractorId } });
     if (contractor?.role !== "contractor") return fail("NOT_FOUND", "contractor not found");
-    if (contractor.is_bidding_banned) {
+    if (isBiddingBanned(contractor)) {
       return fail("CONTRACTOR_BANNED", "you are banned from bidding; send an appeal to ask for a review");
     }
-    if (
-      contractor.account_status !== "active" ||
-      !contractor.service_area_zip_codes.includes(lead.customer_zip_code) ||
-      !contractor.contractor_categories.includes(lead.category_id)
-    ) {
+    if (!eligibleToBid(contractor, lead)) {
       return fail("CONTRACTOR_NOT_ELIGIBLE", "this lead is outside your service ZIP codes or categories");
     }
-    const discount = discountForRating(Number(contractor.profile_rating));
+    // The lead's own discount table (the one in force when it came in).
+    const discount = discountForRating(Number(contractor.profile_rating), leadTerms(lead, deps.config).discountTable);
     const amount = fromCents(finalBidCents(lead.base_lead_cost, m, discount));
     const existing = await tx.bid.findUnique({
       where: { lead_id_contractor_id: { lead_id: lead.id, contractor_id: contractor.id } },
@@ -105,7 +104,7 @@ export async function closeBidding(deps: CoreDeps, leadId: string): Promise<Resu
   return transact(deps, async ({ tx, now, wake }) => {
     if (!(await lockLead(tx, leadId))) return fail("NOT_FOUND", "lead not found");
     const lead = await tx.lead.findUniqueOrThrow({ where: { id: leadId } });
-    if (lead.status !== "ACTIVE" || !lead.bidding_closes_at || lead.bidding_closes_at > now) {
+    if (!biddingCloseDue(lead, now)) {
       return ok({ status: lead.status });
     }
     const bids = await tx.bid.findMany({ where: { lead_id: lead.id, status: "ACTIVE" } });

@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { Result } from "../errors.js";
+import { validate } from "../validation.js";
 
 /**
  * Verify Meta's `X-Hub-Signature-256: sha256=<hex>` — an HMAC-SHA256 of the raw request body
@@ -12,19 +15,55 @@ export function verifyHubSignature(rawBody: Buffer, header: string | undefined, 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-interface FieldData {
-  name: string;
-  values: string[];
-}
+const idLike = z.union([z.string().max(100), z.number().int().nonnegative().transform(String)]);
 
-/** The lead parts of a Meta lead-ads webhook (`entry[].changes[].value`). */
-export interface CapiLeadValue {
-  leadgen_id?: string;
-  form_id?: string;
-  page_id?: string;
-  created_time?: number;
-  field_data?: FieldData[];
-  category?: string;
+/** The lead parts of a Meta lead-ads webhook (`entry[].changes[].value`); unknown keys are ignored. */
+const capiLeadValueSchema = z.object({
+  leadgen_id: idLike.optional(),
+  form_id: idLike.optional(),
+  page_id: idLike.optional(),
+  created_time: z.number().int().nonnegative().max(1e13).optional(),
+  field_data: z
+    .array(z.object({ name: z.string().max(200), values: z.array(z.string().max(5000)).max(50) }))
+    .max(200)
+    .optional(),
+  category: z.string().max(100).optional(),
+});
+
+export type CapiLeadValue = z.output<typeof capiLeadValueSchema>;
+
+/**
+ * A Meta webhook body: `{ object, entry: [{ changes: [{ field, value }] }] }`. Only `leadgen`
+ * changes are ours; their `value` is checked, other fields' values are ignored. A body of any
+ * other shape (not an object, `entry` not an array…) is refused with VALIDATION_FAILED.
+ */
+const capiPayloadSchema = z.object({
+  object: z.string().max(100).optional(),
+  entry: z
+    .array(
+      z.object({
+        changes: z
+          .array(z.object({ field: z.string().max(100), value: z.unknown() }))
+          .max(100)
+          .optional(),
+      }),
+    )
+    .max(100),
+});
+
+/**
+ * Parse a signed Meta webhook body into its leadgen values (maybe none), refusing any malformed
+ * payload with VALIDATION_FAILED and the failing field — Meta sends well-formed bodies, so a
+ * bad one is a client bug to show, never a crash.
+ */
+export function parseCapiPayload(body: unknown): Result<CapiLeadValue[]> {
+  const payload = validate(capiPayloadSchema, body);
+  if (!payload.ok) return payload;
+  const raw = payload.value.entry.flatMap((e) => e.changes ?? []).filter((c) => c.field === "leadgen");
+  return validate(
+    z.array(capiLeadValueSchema),
+    raw.map((c) => c.value),
+  );
 }
 
 /**

@@ -1,7 +1,12 @@
 import type { CoreDeps } from "../context.js";
 import { isUuid } from "../ids.js";
+import { leadAddress, leadForViewer } from "./lead-privacy.js";
+import { biddingOpen, biddingOpenWhere, leadsMatchingWhere, windowOpenWhere } from "./lead-state.js";
+import { loadMarketplaceSettings } from "./settings.service.js";
 
 const LIST_LIMIT = 10;
+/** A contractor that does not exist serves no ZIP and no category. */
+const NO_WORK = { service_area_zip_codes: [], contractor_categories: [] };
 
 /** A contractor's marketplace at a glance (`/leads` in chat). */
 export interface LeadBoard {
@@ -16,13 +21,29 @@ export interface LeadBoard {
     rank: number | null;
     open: boolean;
   }>;
-  /** Their open response windows, soonest ending first. */
-  windows: Array<{ leadId: string; title: string; customerName: string; endsAt: Date }>;
+  /** Their open response windows, soonest ending first, with the customer they may now call. */
+  windows: Array<{ leadId: string; title: string; customerName: string; address: string | null; endsAt: Date }>;
 }
 
-/** Open offers, live bids and open windows of one contractor at `now`. */
+/** The lead fields lead-privacy.ts needs to decide and redact. */
+const PERSONAL = {
+  title: true,
+  description: true,
+  customer_name: true,
+  customer_email: true,
+  customer_phone: true,
+  metadata: true,
+  contacted_by_id: true,
+} as const;
+
+/**
+ * Open offers, live bids and open windows of one contractor at `now`, each lead as this
+ * contractor may see it (lead-privacy.ts): the customer and their address only on a window
+ * they hold; offers and waiting bids show the job, with personal details masked in the title.
+ */
 export async function contractorLeadBoard(deps: CoreDeps, contractorId: string): Promise<LeadBoard> {
   const now = deps.clock.now();
+  const viewer = { kind: "contractor" as const, contractorId };
   const me = await deps.prisma.user.findUnique({
     where: { id: contractorId },
     select: { service_area_zip_codes: true, contractor_categories: true },
@@ -30,10 +51,7 @@ export async function contractorLeadBoard(deps: CoreDeps, contractorId: string):
   const [offers, bids, windows] = await Promise.all([
     deps.prisma.lead.findMany({
       where: {
-        status: "ACTIVE",
-        bidding_closes_at: { gt: now },
-        customer_zip_code: { in: me?.service_area_zip_codes ?? [] },
-        category_id: { in: me?.contractor_categories ?? [] },
+        AND: [biddingOpenWhere(now), leadsMatchingWhere(me ?? NO_WORK)],
         bids: { none: { contractor_id: contractorId } },
       },
       orderBy: { bidding_closes_at: "asc" },
@@ -41,20 +59,20 @@ export async function contractorLeadBoard(deps: CoreDeps, contractorId: string):
     }),
     deps.prisma.bid.findMany({
       where: { contractor_id: contractorId, status: "ACTIVE" },
-      include: { lead: { select: { title: true, status: true, bidding_closes_at: true } } },
+      include: { lead: { select: { ...PERSONAL, status: true, bidding_closes_at: true } } },
       orderBy: { bid_placed_at: "desc" },
       take: LIST_LIMIT,
     }),
     deps.prisma.bid.findMany({
-      where: { contractor_id: contractorId, status: "WON", responded_at: null, response_window_ends_at: { gt: now } },
-      include: { lead: { select: { title: true, customer_name: true } } },
+      where: { contractor_id: contractorId, ...windowOpenWhere(now) },
+      include: { lead: { select: PERSONAL } },
       orderBy: { response_window_ends_at: "asc" },
     }),
   ]);
   return {
     offers: offers.map((l) => ({
       leadId: l.id,
-      title: l.title,
+      title: leadForViewer(l, viewer, undefined, now).title,
       zip: l.customer_zip_code,
       closesAt: l.bidding_closes_at ?? now,
     })),
@@ -62,18 +80,22 @@ export async function contractorLeadBoard(deps: CoreDeps, contractorId: string):
       .filter((b) => b.lead.status !== "EXPIRED" && b.lead.status !== "ARCHIVED" && b.lead.status !== "CONTACTED")
       .map((b) => ({
         leadId: b.lead_id,
-        title: b.lead.title,
+        title: leadForViewer(b.lead, viewer, b, now).title,
         multiplier: Number(b.bid_multiplier),
         amount: b.final_bid_amount.toFixed(2),
         rank: b.bid_rank,
-        open: b.lead.status === "ACTIVE" && (b.lead.bidding_closes_at?.getTime() ?? 0) > now.getTime(),
+        open: biddingOpen(b.lead, now),
       })),
-    windows: windows.map((b) => ({
-      leadId: b.lead_id,
-      title: b.lead.title,
-      customerName: b.lead.customer_name,
-      endsAt: b.response_window_ends_at ?? now,
-    })),
+    windows: windows.map((b) => {
+      const lead = leadForViewer(b.lead, viewer, b, now);
+      return {
+        leadId: b.lead_id,
+        title: lead.title,
+        customerName: lead.customer_name,
+        address: leadAddress(lead.metadata),
+        endsAt: b.response_window_ends_at ?? now,
+      };
+    }),
   };
 }
 
@@ -93,7 +115,7 @@ export async function contractorStrikes(deps: CoreDeps, contractorId: string): P
     select: { strike_count: true, is_bidding_banned: true },
   });
   if (!user) return null;
-  const [strikes, pending] = await Promise.all([
+  const [strikes, pending, settings] = await Promise.all([
     deps.prisma.strikeLog.findMany({
       where: { contractor_id: contractorId },
       include: { lead: { select: { title: true } } },
@@ -101,10 +123,11 @@ export async function contractorStrikes(deps: CoreDeps, contractorId: string): P
       take: 5,
     }),
     deps.prisma.banAppeal.count({ where: { contractor_id: contractorId, status: "PENDING" } }),
+    loadMarketplaceSettings(deps.prisma, deps.config),
   ]);
   return {
     strikeCount: user.strike_count,
-    strikesToBan: deps.config.marketplace.strikesToBan,
+    strikesToBan: settings.strikesToBan,
     banned: user.is_bidding_banned,
     pendingAppeal: pending > 0,
     recent: strikes.map((s) => ({ title: s.lead.title, at: s.created_at, banTriggered: s.ban_triggered })),
@@ -118,5 +141,5 @@ export async function leadOpenForBids(deps: CoreDeps, leadId: string): Promise<b
     where: { id: leadId },
     select: { status: true, bidding_closes_at: true },
   });
-  return lead?.status === "ACTIVE" && (lead.bidding_closes_at?.getTime() ?? 0) > deps.clock.now().getTime();
+  return lead !== null && biddingOpen(lead, deps.clock.now());
 }

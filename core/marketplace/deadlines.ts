@@ -1,9 +1,10 @@
 import type { CoreDeps } from "../context.js";
 import { closeBidding } from "./bid.service.js";
 import { archiveOldLeads } from "./lead.service.js";
+import { biddingCloseDueWhere, windowExpiryDueWhere, windowWarningDueWhere } from "./lead-state.js";
 import { raiseUnansweredAlarms } from "./unanswered.service.js";
 import { parseWakeKey, wakeKey } from "./wakeups.js";
-import { expireWindow, warnWindow } from "./window.service.js";
+import { expireWindow, warnWindow } from "./window-expiry.service.js";
 
 /**
  * Handle one scheduler wake-up. The handler re-reads the row and acts only if the deadline
@@ -21,27 +22,22 @@ export async function handleMarketplaceWakeup(deps: CoreDeps, key: string): Prom
 
 /** Keys of every marketplace deadline that is due at `now` (oldest first, at most `limit`). */
 export async function dueMarketplaceKeys(deps: CoreDeps, now: Date, limit = 500): Promise<string[]> {
-  const warnBefore = new Date(now.getTime() + deps.config.marketplace.windowWarningMs);
   const [closes, expiries, warnings] = await Promise.all([
     deps.prisma.lead.findMany({
-      where: { status: "ACTIVE", bidding_closes_at: { lte: now } },
+      where: biddingCloseDueWhere(now),
       orderBy: { bidding_closes_at: "asc" },
       select: { id: true },
       take: limit,
     }),
     deps.prisma.bid.findMany({
-      where: { status: "WON", responded_at: null, strike_applied: false, response_window_ends_at: { lte: now } },
+      where: windowExpiryDueWhere(now),
       orderBy: { response_window_ends_at: "asc" },
       select: { id: true },
       take: limit,
     }),
     deps.prisma.bid.findMany({
-      where: {
-        status: "WON",
-        responded_at: null,
-        window_warned_at: null,
-        response_window_ends_at: { gt: now, lte: warnBefore },
-      },
+      // Each window's own warning time; windows opened before it was stored use the configured one.
+      where: windowWarningDueWhere(now, deps.config.marketplace.windowWarningMs),
       select: { id: true },
       take: limit,
     }),

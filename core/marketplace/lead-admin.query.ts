@@ -7,6 +7,8 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { LeadStatus } from "../../prisma/generated/enums.js";
+import type { ApiScope } from "../accounts/api-key.service.js";
+import { ownedBy, ownersOf, PLATFORM_SCOPE } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -44,12 +46,21 @@ export const leadFilterSchema = z.object({
 });
 export type LeadFilterInput = z.output<typeof leadFilterSchema>;
 
-export const LEADS_PER_PAGE = 25;
+const LEADS_PER_PAGE = 25;
 
-/** Leads for the panel, newest first: status, category slug, ZIP, created-date range (platform zone), free text. */
-export async function searchLeads(deps: CoreDeps, f: LeadFilterInput, perPage = LEADS_PER_PAGE) {
+/**
+ * Leads for the panel, newest first: status, category slug, ZIP, created-date range (platform
+ * zone), free text. A sales manager (team scope) sees the leads their members bid on.
+ */
+export async function searchLeads(
+  deps: CoreDeps,
+  f: LeadFilterInput,
+  perPage = LEADS_PER_PAGE,
+  scope: ApiScope = PLATFORM_SCOPE,
+) {
   const zone = safeZone(deps.config.defaultTimezone);
-  const where: Prisma.LeadWhereInput = {};
+  const where: Prisma.LeadWhereInput =
+    ownersOf(scope) === undefined ? {} : { bids: { some: ownedBy(scope, "contractor_id") } };
   if (f.status) where.status = f.status;
   if (f.category) where.category = isUuid(f.category) ? { id: f.category } : { slug: f.category };
   if (f.zip) where.customer_zip_code = f.zip;
@@ -183,6 +194,7 @@ export interface EvidenceLine {
 export async function leadEvidence(
   deps: CoreDeps,
   leadId: string,
+  scope: ApiScope = PLATFORM_SCOPE,
 ): Promise<
   Result<{
     lead: AdminTimeline;
@@ -191,7 +203,7 @@ export async function leadEvidence(
   }>
 > {
   if (!isUuid(leadId)) return fail("NOT_FOUND", "lead not found");
-  const r = await getLeadTimeline(deps, { kind: "admin" }, leadId);
+  const r = await getLeadTimeline(deps, scope, leadId);
   if (!r.ok) return r;
   const lead = r.value as AdminTimeline;
   const offerRows = await deps.prisma.outboundMessage.findMany({

@@ -58,6 +58,3 @@ export const leadInputSchema = z
       ctx.addIssue({ code: "custom", path: ["budget_max"], message: "budget_max must be ≥ budget_min" });
     }
   });
-
-export type LeadInput = z.input<typeof leadInputSchema>;
-export type ParsedLeadInput = z.output<typeof leadInputSchema>;

@@ -1,8 +1,12 @@
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { canSee, ownersOf, soleOwner } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
+import { paginate } from "../paging.js";
+import { type LeadViewer, leadForViewer } from "./lead-privacy.js";
+import { leadsMatchingWhere } from "./lead-state.js";
 
 export interface LeadFilter {
   status?: string;
@@ -13,27 +17,43 @@ export interface LeadFilter {
 }
 
 /**
- * What a contractor may see of a lead: marketplace leads are the platform's until contacted.
- * Before their own window opens a contractor sees the job, not the customer's contact details.
+ * The viewer an API scope stands for (lead-privacy.ts decides what each one may see). A team
+ * sees a lead as the member it matters to: the one who contacted the customer, else the member
+ * whose response window was opened last (a team is let in exactly when that member is).
  */
-export function canSeeCustomer(bid: { response_window_starts_at: Date | null } | undefined): boolean {
-  return Boolean(bid?.response_window_starts_at);
+function viewerOf(
+  scope: ApiScope,
+  lead?: {
+    contacted_by_id?: string | null;
+    bids: Array<{ contractor_id: string; response_window_starts_at: Date | null }>;
+  },
+): LeadViewer {
+  const owners = ownersOf(scope);
+  if (owners === undefined) return { kind: "admin" };
+  const one = soleOwner(scope);
+  if (one !== undefined || !lead) return { kind: "contractor", contractorId: one ?? "" };
+  if (lead.contacted_by_id && owners.includes(lead.contacted_by_id))
+    return { kind: "contractor", contractorId: lead.contacted_by_id };
+  const turns = lead.bids
+    .filter((b) => owners.includes(b.contractor_id) && b.response_window_starts_at)
+    .sort((a, b) => (b.response_window_starts_at?.getTime() ?? 0) - (a.response_window_starts_at?.getTime() ?? 0));
+  return { kind: "contractor", contractorId: turns[0]?.contractor_id ?? "" };
 }
 
-/** Leads a contractor may see: the ones they bid on, and the open ones matching their ZIPs and categories. */
-async function contractorLeads(deps: CoreDeps, contractorId: string): Promise<Prisma.LeadWhereInput> {
-  const me = await deps.prisma.user.findUnique({
-    where: { id: contractorId },
+/**
+ * Leads a contractor (or a team: any of its members) may see: the ones they bid on, and the
+ * open ones matching their ZIPs and categories.
+ */
+async function contractorLeads(deps: CoreDeps, contractorIds: readonly string[]): Promise<Prisma.LeadWhereInput> {
+  const people = await deps.prisma.user.findMany({
+    where: { id: { in: [...contractorIds] } },
     select: { service_area_zip_codes: true, contractor_categories: true },
   });
   return {
     OR: [
-      { bids: { some: { contractor_id: contractorId } } },
-      {
-        status: "ACTIVE",
-        customer_zip_code: { in: me?.service_area_zip_codes ?? [] },
-        category_id: { in: me?.contractor_categories ?? [] },
-      },
+      { bids: { some: { contractor_id: { in: [...contractorIds] } } } },
+      // Still ACTIVE (bidding open, or closed a moment ago and not yet ranked) and in their line of work.
+      ...people.map((me) => ({ status: "ACTIVE" as const, ...leadsMatchingWhere(me) })),
     ],
   };
 }
@@ -43,40 +63,41 @@ async function leadWhereFor(deps: CoreDeps, scope: ApiScope, f: LeadFilter): Pro
   if (f.status) where.status = f.status as Prisma.LeadWhereInput["status"];
   if (f.category) where.category = isUuid(f.category) ? { id: f.category } : { slug: f.category };
   if (f.zip) where.customer_zip_code = f.zip;
-  return scope.kind === "contractor" ? { AND: [where, await contractorLeads(deps, scope.ownerId)] } : where;
+  const own = ownersOf(scope);
+  return own === undefined ? where : { AND: [where, await contractorLeads(deps, own)] };
 }
 
 type LeadRow = Prisma.LeadGetPayload<{ include: { category: true; bids: true } }>;
 
-function present(lead: LeadRow, scope: ApiScope) {
+function present(lead: LeadRow, scope: ApiScope, now: Date) {
   const { bids, category, dedupe_key: _d, ...rest } = lead;
-  const own = scope.kind === "contractor" ? bids.find((b) => b.contractor_id === scope.ownerId) : undefined;
-  const hide = scope.kind === "contractor" && !canSeeCustomer(own);
+  const viewer = viewerOf(scope, lead);
+  const me = ownersOf(scope) === undefined ? undefined : viewer.kind === "contractor" ? viewer.contractorId : undefined;
+  const own = me === undefined ? undefined : bids.find((b) => b.contractor_id === me);
   return {
-    ...rest,
+    ...leadForViewer(rest, viewer, own, now),
     category: { id: category.id, slug: category.slug, display_name: category.display_name },
-    customer_name: hide ? lead.customer_name.split(/\s+/)[0] : lead.customer_name,
-    customer_email: hide ? null : lead.customer_email,
-    customer_phone: hide ? null : lead.customer_phone,
     bid_count: bids.length,
-    ...(scope.kind === "contractor" ? { my_bid: own ?? null } : {}),
+    ...(me === undefined ? {} : { my_bid: own ?? null }),
   };
 }
 
 /** List leads (newest first) a scope may see, filtered and paginated. */
 export async function listLeads(deps: CoreDeps, scope: ApiScope, f: LeadFilter) {
   const where = await leadWhereFor(deps, scope, f);
-  const [total, rows] = await Promise.all([
-    deps.prisma.lead.count({ where }),
-    deps.prisma.lead.findMany({
-      where,
-      include: { category: true, bids: true },
-      orderBy: { created_at: "desc" },
-      skip: (f.page - 1) * f.per_page,
-      take: f.per_page,
-    }),
-  ]);
-  return { data: rows.map((r) => present(r, scope)), page: f.page, per_page: f.per_page, total };
+  const page = await paginate(
+    f,
+    () => deps.prisma.lead.count({ where }),
+    (w) =>
+      deps.prisma.lead.findMany({
+        where,
+        include: { category: true, bids: true },
+        orderBy: [{ created_at: "desc" }, { id: "asc" }],
+        ...w,
+      }),
+  );
+  const now = deps.clock.now();
+  return { ...page, data: page.data.map((r) => present(r, scope, now)) };
 }
 
 /**
@@ -100,10 +121,13 @@ export async function getLeadTimeline(deps: CoreDeps, scope: ApiScope, leadId: s
     },
   });
   if (!lead) return fail("NOT_FOUND", "lead not found");
-  const mine = (contractorId: string | null) => scope.kind === "admin" || contractorId === scope.ownerId;
-  if (scope.kind === "contractor") {
+  const mine = (contractorId: string | null) => canSee(scope, contractorId);
+  const owners = ownersOf(scope);
+  const viewer = viewerOf(scope, lead);
+  const me = owners === undefined || viewer.kind !== "contractor" ? undefined : viewer.contractorId;
+  if (owners !== undefined) {
     const visible = await deps.prisma.lead.count({
-      where: { AND: [{ id: leadId }, await contractorLeads(deps, scope.ownerId)] },
+      where: { AND: [{ id: leadId }, await contractorLeads(deps, owners)] },
     });
     if (visible === 0) return fail("NOT_FOUND", "lead not found");
   }
@@ -139,9 +163,7 @@ export async function getLeadTimeline(deps: CoreDeps, scope: ApiScope, leadId: s
       ban_triggered: s.ban_triggered,
     });
   }
-  for (const m of lead.messages.filter(
-    (x) => mine(x.sender_id) || (scope.kind === "contractor" && x.direction === "inbound"),
-  )) {
+  for (const m of lead.messages.filter((x) => mine(x.sender_id) || (me !== undefined && x.direction === "inbound"))) {
     timeline.push({ at: m.sent_at, type: `message_${m.direction}`, message_id: m.id, automated: m.is_automated });
   }
   for (const c of lead.conversions.filter((x) => mine(x.contractor_id))) {
@@ -152,18 +174,14 @@ export async function getLeadTimeline(deps: CoreDeps, scope: ApiScope, leadId: s
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
   const visibleBids = lead.bids.filter((b) => mine(b.contractor_id));
-  const own = visibleBids.find((b) => scope.kind === "contractor" && b.contractor_id === scope.ownerId);
-  const hide = scope.kind === "contractor" && !canSeeCustomer(own);
+  const own = visibleBids.find((b) => me !== undefined && b.contractor_id === me);
   const { dedupe_key: _d, outbound: _o, bids: _b, strikes, conversions, messages, ...rest } = lead;
+  const shown = leadForViewer(rest, viewer, own, deps.clock.now());
+  const hide = shown !== rest;
   return ok({
-    ...rest,
-    customer_name: hide ? lead.customer_name.split(/\s+/)[0] : lead.customer_name,
-    customer_email: hide ? null : lead.customer_email,
-    customer_phone: hide ? null : lead.customer_phone,
+    ...shown,
     bids: visibleBids,
-    messages: messages.filter(
-      (m) => mine(m.sender_id) || (scope.kind === "contractor" && !hide && m.direction === "inbound"),
-    ),
+    messages: messages.filter((m) => mine(m.sender_id) || (me !== undefined && !hide && m.direction === "inbound")),
     strikes: strikes.filter((s) => mine(s.contractor_id)),
     conversions: conversions.filter((c) => mine(c.contractor_id)),
     timeline,

@@ -8,10 +8,14 @@ import { fromCents, toCents } from "../money.js";
 import { transact } from "../service.js";
 import { validate } from "../validation.js";
 import { leadInputSchema, normalizePhone, normalizeZip } from "./lead-input.js";
+import { leadForViewer } from "./lead-privacy.js";
+import { eligibleBiddersWhere } from "./lead-state.js";
 import { discountForRating } from "./pricing.js";
+import { snapshotForLead } from "./settings.js";
+import { loadMarketplaceSettings } from "./settings.service.js";
 import { wakeKey } from "./wakeups.js";
 
-/** Multipliers offered as one-tap buttons; "custom" asks for a number. */
+/** Multipliers offered as one-tap choices under a lead offer; the chat app also offers a typed one. */
 export const OFFER_MULTIPLIERS = [0.8, 1.0, 1.2, 1.5] as const;
 
 /** The same customer asking again for the same category: one lead, not two. */
@@ -45,6 +49,8 @@ export async function createLead(
     const source = await tx.leadSource.findUnique({ where: { slug: data.lead_source } });
     if (!source)
       return fail("VALIDATION_FAILED", `unknown lead_source "${data.lead_source}"`, [{ field: "lead_source" }]);
+    if (source.retired_at)
+      return fail("VALIDATION_FAILED", `lead_source "${data.lead_source}" is retired`, [{ field: "lead_source" }]);
 
     if (data.external_id) {
       const same = await tx.lead.findUnique({
@@ -61,6 +67,8 @@ export async function createLead(
     if (repeat) return ok({ lead: repeat, deduplicated: true, offered: 0 });
 
     const windowMs = source.bidding_window_seconds * 1000 || deps.config.marketplace.biddingWindowMs;
+    // The settings in force now travel with the lead: a later change never rewrites it.
+    const settings = await loadMarketplaceSettings(tx, deps.config);
     const closesAt = new Date(now.getTime() + windowMs);
     const baseCents =
       data.base_lead_cost !== undefined ? toCents(data.base_lead_cost) : toCents(source.default_base_lead_cost);
@@ -86,19 +94,14 @@ export async function createLead(
         external_id: data.external_id ?? null,
         dedupe_key: key,
         customer_language: data.customer_language,
+        ...snapshotForLead(settings),
         created_at: now,
         updated_at: now,
       },
     });
 
     const contractors = await tx.user.findMany({
-      where: {
-        role: "contractor",
-        account_status: "active",
-        is_bidding_banned: false,
-        service_area_zip_codes: { has: zip },
-        contractor_categories: { has: category.id },
-      },
+      where: eligibleBiddersWhere(lead),
       select: { id: true, profile_rating: true },
     });
     await notifyUsers(
@@ -110,17 +113,15 @@ export async function createLead(
         notice: {
           kind: "lead_offer" as const,
           leadId: lead.id,
-          title: lead.title,
+          // Offered contractors see the job, not the person (a phone or address typed into the title is masked).
+          title: leadForViewer(lead, { kind: "contractor", contractorId: c.id }, undefined, now).title,
           category: category.display_name,
           zip,
           urgency: lead.urgency_level,
           baseCost: fromCents(baseCents),
-          discount: discountForRating(Number(c.profile_rating)),
+          discount: discountForRating(Number(c.profile_rating), settings.discountTable),
           closesAt: closesAt.toISOString(),
-          buttons: [
-            ...OFFER_MULTIPLIERS.map((m) => ({ label: `×${m.toFixed(1)}`, data: `bid:${lead.id}:${m}` })),
-            { label: "Custom", data: `bid:${lead.id}:custom` },
-          ],
+          bidMultipliers: [...OFFER_MULTIPLIERS],
         },
       })),
       now,

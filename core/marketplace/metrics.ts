@@ -25,6 +25,19 @@ export interface BidFacts {
   final_bid_amount: { toString(): string };
   response_window_starts_at: Date | null;
   responded_at: Date | null;
+  /** Its lead's status (omitted: a lead whose customer could be reached). */
+  lead_status?: string;
+}
+
+/**
+ * Whether a bid counts as a won lead in the contractor's figures: its window opened, and the
+ * lead did not end UNREACHABLE. A customer who opted out everywhere (or left no usable address)
+ * could not have been contacted by anyone, so that window is neither a win nor a miss — the
+ * contractor's contact rate does not drop because of the customer's choice (DESIGN.md
+ * "Unreachable customers": no strike and no charge for anyone, counted apart).
+ */
+export function countsAsWon(bid: Pick<BidFacts, "response_window_starts_at" | "lead_status">): boolean {
+  return bid.response_window_starts_at !== null && bid.lead_status !== "UNREACHABLE";
 }
 
 /** Whole minutes from window start to first reply (the "time to contact"). */
@@ -39,9 +52,9 @@ export function contactRate(contacted: number, won: number): number {
 }
 
 /**
- * Recount a contractor's figures from their bids: a bid whose window opened was won; a bid
- * that responded was contacted and charged its final amount. The stored row must always
- * equal this (property-tested).
+ * Recount a contractor's figures from their bids: a bid whose window opened was won (unless its
+ * lead ended UNREACHABLE — countsAsWon); a bid that responded was contacted and charged its final
+ * amount. The stored row must always equal this (property-tested).
  */
 export function recountMetrics(bids: readonly BidFacts[]): MetricsFigures {
   let won = 0;
@@ -49,7 +62,7 @@ export function recountMetrics(bids: readonly BidFacts[]): MetricsFigures {
   let minutes = 0;
   let spent = 0;
   for (const b of bids) {
-    if (!b.response_window_starts_at) continue;
+    if (!countsAsWon(b) || !b.response_window_starts_at) continue;
     won++;
     if (b.responded_at) {
       contacted++;

@@ -5,6 +5,7 @@ export interface RankableBid {
   placedAt: Date;
 }
 
+/** How many bids get a rank (and so, in turn, a response window). */
 export const RANKED_BIDS = 3;
 
 /**

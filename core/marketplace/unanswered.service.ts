@@ -1,12 +1,12 @@
+import { SYSTEM_ACTOR, writeAudits } from "../audit.js";
 import type { CoreDeps } from "../context.js";
-import type { Db } from "../db.js";
-
-const WAITING = ["PENDING_RESPONSE_1", "PENDING_RESPONSE_2", "PENDING_RESPONSE_3"] as const;
+import { type Db, inTransaction } from "../db.js";
+import { PENDING_STATUSES as WAITING } from "./lead-state.js";
 
 /**
  * The unanswered-lead alarm (DESIGN.md, guaranteed intake): a lead whose customer has waited
  * UNANSWERED_ALERT_AFTER since bidding closed with no contractor's first contact yet is flagged
- * once — `leads.unanswered_alert_at` set and a `lead.unanswered` audit row, in one statement —
+ * once — `leads.unanswered_alert_at` set and a `lead.unanswered` audit row, in one transaction —
  * and stays on the panel dashboard's alarm list until someone contacts the customer. The
  * reconciler runs it every few seconds; a lead is never flagged twice.
  */
@@ -14,20 +14,26 @@ export async function raiseUnansweredAlarms(deps: Pick<CoreDeps, "prisma" | "clo
   const now = deps.clock.now();
   const afterMs = deps.config.marketplace.unansweredAlertMs;
   const since = new Date(now.getTime() - afterMs);
-  const rows = await deps.prisma.$queryRaw<Array<{ entity_id: string }>>`
-    WITH due AS (
+  return inTransaction(deps.prisma, async (tx) => {
+    const due = await tx.$queryRaw<Array<{ id: string; status: string; bidding_closes_at: Date }>>`
       UPDATE leads SET unanswered_alert_at = ${now}, updated_at = ${now}
       WHERE status::text = ANY(${[...WAITING]}::text[]) AND unanswered_alert_at IS NULL
         AND contacted_at IS NULL AND bidding_closes_at <= ${since}
-      RETURNING id, status, bidding_closes_at)
-    INSERT INTO audit_logs (actor_kind, action, entity_type, entity_id, after, created_at)
-    SELECT 'system', 'lead.unanswered', 'lead', id::text,
-           jsonb_build_object('status', status::text, 'waiting_since', bidding_closes_at,
-                              'alert_after_minutes', ${Math.round(afterMs / 60_000)}::int),
-           ${now}
-    FROM due
-    RETURNING entity_id`;
-  return rows.length;
+      RETURNING id, status::text AS status, bidding_closes_at`;
+    const alertAfterMinutes = Math.round(afterMs / 60_000);
+    await writeAudits(
+      tx,
+      due.map((l) => ({
+        actor: SYSTEM_ACTOR,
+        action: "lead.unanswered",
+        entityType: "lead",
+        entityId: l.id,
+        after: { status: l.status, waiting_since: l.bidding_closes_at, alert_after_minutes: alertAfterMinutes },
+        at: now,
+      })),
+    );
+    return due.length;
+  });
 }
 
 /** A lead on the alarm list: still waiting for a first contact after the alarm went off. */

@@ -1,8 +1,9 @@
 import type { ChannelKind } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
+import { windowRunning } from "./lead-state.js";
 
 /** The countdown moves in steps of this many minutes: fresh enough, and easy on rate limits. */
-export const COUNTDOWN_STEP_MINUTES = 5;
+const COUNTDOWN_STEP_MINUTES = 5;
 /** After a window ends, its message still gets its final state for this long. */
 const FINAL_EDIT_GRACE_MS = 3_600_000;
 
@@ -48,7 +49,14 @@ export async function windowCountdowns(deps: CoreDeps): Promise<CountdownTarget[
       response_window_starts_at: { not: null },
       response_window_ends_at: { gt: new Date(now.getTime() - FINAL_EDIT_GRACE_MS) },
     },
-    select: { id: true, lead_id: true, status: true, responded_at: true, response_window_ends_at: true },
+    select: {
+      id: true,
+      lead_id: true,
+      status: true,
+      responded_at: true,
+      response_window_starts_at: true,
+      response_window_ends_at: true,
+    },
     take: 1000,
   });
   if (bids.length === 0) return [];
@@ -65,7 +73,7 @@ export async function windowCountdowns(deps: CoreDeps): Promise<CountdownTarget[
     const row = byKey.get(`window:${bid.id}`);
     const endsAt = bid.response_window_ends_at;
     if (!row?.provider_message_id || !endsAt) continue;
-    const state = bid.responded_at ? "answered" : bid.status !== "WON" || endsAt <= now ? "ended" : "open";
+    const state = bid.responded_at ? "answered" : windowRunning(bid, now) ? "open" : "ended";
     const minutesLeft = state === "open" ? countdownStep(endsAt, now) : 0;
     if (state === "open" && minutesLeft === countdownStep(endsAt, row.sent_at ?? now)) continue;
     targets.push({

@@ -1,13 +1,17 @@
 import type { ChannelKind, Prisma } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
+import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
-import { contactWindowFor } from "../nurturing/schedule.js";
 import { transact } from "../service.js";
-import { enqueue } from "./outbox.js";
-import { nextAllowedTime } from "./quiet-hours.js";
-import { routeCandidates } from "./route-candidates.js";
-import { chooseRoute } from "./routing.js";
+import {
+  type CustomerMessageContent,
+  type CustomerMessageOutcome,
+  decideCustomerMessage,
+  loadCustomerFacts,
+  type NotSentReason,
+  queueCustomerMessage,
+} from "./customer-message.js";
 
 /** The outbox `kind` of the chat app's own answers (notices keep their notice kind). */
 export const CHAT_REPLY_KIND = "chat_reply";
@@ -141,8 +145,6 @@ export async function refsOfSentMessage(
 
 /** The longest message a person can send a customer from chat (as for marketplace leads). */
 export const MAX_CUSTOMER_MESSAGE_CHARS = 5000;
-/** A customer who wrote within this long is in a conversation: an answer goes at once, quiet hours or not. */
-export const CONVERSATION_OPEN_MS = 60 * 60_000;
 
 /** What `sendToCustomer` did. */
 export interface SentToCustomer {
@@ -151,16 +153,20 @@ export interface SentToCustomer {
   channel: ChannelKind;
   /** When the message leaves: now, or the end of the customer's quiet hours. */
   sendAt: Date;
+  /** What the one customer-message path did: queued now, or deferred until `sendAt`. */
+  delivery: CustomerMessageOutcome;
 }
 
 /**
  * A contractor or marketer writes to one of their OWN customers from chat (a reply to a relayed
- * customer message, the "Reply" button, `/msg NAME text`). Ownership is the rule: another
- * owner's customer answers NOT_FOUND exactly like a missing one. An opted-out customer is never
- * written to (CUSTOMER_OPTED_OUT); one with no reachable address is CUSTOMER_UNREACHABLE. The
- * words go on the channel the customer last wrote from (else their preferred one), are stored in
- * their conversation (on the lead they were contacted for, if any) and leave through the outbox —
- * at once when the customer wrote within the hour, otherwise deferred out of their quiet hours.
+ * customer message, the "Reply" button, `/msg NAME text`) or the panel. Ownership is the rule:
+ * another owner's customer answers NOT_FOUND exactly like a missing one. The message is an answer
+ * and goes through core/messaging/customer-message.ts: an opted-out customer is never written to
+ * (CUSTOMER_OPTED_OUT), one with no usable address is CUSTOMER_UNREACHABLE, and nothing is stored
+ * then. Otherwise the words are stored in their conversation (on the lead they were contacted
+ * for, if any) and leave through the outbox on the channel they last wrote from (else their
+ * preferred one) — at once when they wrote within the hour, otherwise deferred out of their
+ * quiet hours.
  */
 export async function sendToCustomer(
   deps: CoreDeps,
@@ -175,71 +181,91 @@ export async function sendToCustomer(
     });
   }
   if (!isUuid(input.ownerId) || !isUuid(input.customerId)) return fail("NOT_FOUND", "customer not found");
-  return transact<SentToCustomer>(deps, async ({ tx, now }) => {
-    const customer = await tx.customer.findFirst({ where: { id: input.customerId, owner_id: input.ownerId } });
-    if (!customer) return fail("NOT_FOUND", "customer not found");
-    if (customer.opted_out_at) return fail("CUSTOMER_OPTED_OUT", "the customer has opted out of messages");
-    const lastInbound = await tx.message.findFirst({
-      where: { customer_id: customer.id, direction: "inbound" },
-      orderBy: { sent_at: "desc" },
-      select: { channel: true, sent_at: true },
-    });
-    // Free text, not a template: WhatsApp carries it only inside the customer's 24-hour window.
-    const to = chooseRoute({
-      customerOptedOut: false,
-      preferred: customer.preferred_contact_method,
-      wanted: lastInbound?.channel ?? null,
-      candidates: await routeCandidates(tx, customer),
-      now,
-      templated: false,
-    });
-    if (!to.ok) {
-      return to.reason === "opted_out"
-        ? fail("CUSTOMER_OPTED_OUT", "the customer has opted out of messages")
-        : fail("CUSTOMER_UNREACHABLE", "the customer has no address we can write to");
-    }
-    const owner = await tx.user.findUniqueOrThrow({
-      where: { id: input.ownerId },
-      select: { name: true, company_name: true },
-    });
-    const lead = await tx.lead.findFirst({
-      where: { customer_id: customer.id, contacted_by_id: input.ownerId },
-      orderBy: { contacted_at: "desc" },
-      select: { id: true },
-    });
-    const talking = lastInbound && now.getTime() - lastInbound.sent_at.getTime() <= CONVERSATION_OPEN_MS;
-    const sendAt = talking ? now : nextAllowedTime(now, contactWindowFor(customer, deps.config));
-    const message = await tx.message.create({
-      data: {
-        lead_id: lead?.id ?? null,
-        customer_id: customer.id,
-        sender_id: input.ownerId,
-        direction: "outbound",
-        channel: to.channel,
-        message_text: text,
-        sent_at: now,
-        created_at: now,
-      },
-    });
-    const fromName = owner.company_name || owner.name;
-    await enqueue(tx, {
-      channel: to.channel,
-      to_address: to.address,
-      identity_id: to.identityId,
-      customer_id: customer.id,
-      lead_id: lead?.id ?? null,
-      lane: "transactional",
-      kind: "relay",
-      subject: to.channel === "email" ? `Message from ${fromName}` : null,
-      body: text,
-      payload: { kind: "relay", text, fromName },
-      next_attempt_at: sendAt,
-      dedupe_key: `msg:${message.id}`,
-    });
-    await tx.customer.update({
-      where: { id: customer.id },
-      data: { last_contacted_at: now, last_activity_at: now, updated_at: now },
-    });
-    return ok({ messageId: message.id, customerName: customer.name, channel: to.channel, sendAt });
+  return transact<SentToCustomer>(deps, ({ tx, now }) => sendToCustomerIn(tx, deps.config, now, { ...input, text }));
+}
+
+/**
+ * `sendToCustomer` inside the caller's transaction (an approved AI draft claims its row and sends
+ * in one, so a double tap sends once). The caller has checked the text (trimmed, not empty, not
+ * too long) and the ids.
+ */
+export async function sendToCustomerIn(
+  tx: Db,
+  config: CoreDeps["config"],
+  now: Date,
+  input: { ownerId: string; customerId: string; text: string },
+): Promise<Result<SentToCustomer>> {
+  const text = input.text;
+  const customer = await tx.customer.findFirst({ where: { id: input.customerId, owner_id: input.ownerId } });
+  if (!customer) return fail("NOT_FOUND", "customer not found");
+  // Free text, not a template: WhatsApp carries it only inside the customer's 24-hour window.
+  const facts = await loadCustomerFacts(tx, customer, config);
+  const decision = decideCustomerMessage(facts, { answer: true, templated: false }, now);
+  if (decision.status === "not_sent") return notSentFailure(decision.reason);
+  const owner = await tx.user.findUniqueOrThrow({
+    where: { id: input.ownerId },
+    select: { name: true, company_name: true },
   });
+  const lead = await tx.lead.findFirst({
+    where: { customer_id: customer.id, contacted_by_id: input.ownerId },
+    orderBy: { contacted_at: "desc" },
+    select: { id: true },
+  });
+  const message = await tx.message.create({
+    data: {
+      lead_id: lead?.id ?? null,
+      customer_id: customer.id,
+      sender_id: input.ownerId,
+      direction: "outbound",
+      channel: decision.channel,
+      message_text: text,
+      sent_at: now,
+      created_at: now,
+    },
+  });
+  const fromName = owner.company_name || owner.name;
+  const delivery = await queueCustomerMessage(tx, {
+    customerId: customer.id,
+    decision,
+    now,
+    content: relayContent({
+      text,
+      fromName,
+      channel: decision.channel,
+      leadId: lead?.id ?? null,
+      messageId: message.id,
+    }),
+  });
+  await tx.customer.update({
+    where: { id: customer.id },
+    data: { last_contacted_at: now, last_activity_at: now, updated_at: now },
+  });
+  const sendAt = delivery.status === "deferred" ? delivery.until : now;
+  return ok({ messageId: message.id, customerName: customer.name, channel: decision.channel, sendAt, delivery });
+}
+
+/** The failure a caller shows when a customer message was not sent (409 in the API). */
+export function notSentFailure(reason: NotSentReason) {
+  return reason === "opted_out"
+    ? fail("CUSTOMER_OPTED_OUT", "the customer has opted out of messages", { reason })
+    : fail("CUSTOMER_UNREACHABLE", "the customer has no address we can write to", { reason });
+}
+
+/** The outbox content of a person's words to a customer (a relay), on the chosen channel. */
+export function relayContent(input: {
+  text: string;
+  fromName: string;
+  channel: ChannelKind;
+  leadId: string | null;
+  messageId: string;
+}): CustomerMessageContent {
+  return {
+    kind: "relay",
+    lane: "transactional",
+    subject: input.channel === "email" ? `Message from ${input.fromName}` : null,
+    body: input.text,
+    payload: { kind: "relay", text: input.text, fromName: input.fromName },
+    dedupeKey: `msg:${input.messageId}`,
+    leadId: input.leadId,
+  };
 }

@@ -1,6 +1,9 @@
 import type { ChannelKind } from "../../prisma/generated/client.js";
+import { ruleSentiment } from "../ai/sentiment-rules.js";
+import { CUSTOMER_ACTOR, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
+import { recordSurveyAnswer, type SurveyAnswer } from "../service/survey.service.js";
 import { transact } from "../service.js";
 import { notifyUser } from "./outbox.js";
 
@@ -11,13 +14,15 @@ const MAX_STORED_CHARS = 5000;
 /**
  * A customer wrote to us: the message is stored in their conversation (direction inbound, on the
  * lead the owner contacted them for, if any), their activity is bumped and the owning contractor
- * is told in chat at once. Ending nurturing on a reply is the nurturing area's job; the caller
- * hands it on.
+ * is told in chat at once. A 1–5 reply to the customer's open post-service survey is recorded as
+ * its answer in the same transaction (`survey`; core/service/survey.service.ts); any other message the
+ * sentiment rules read as negative also nudges the owner (once per message). Ending nurturing
+ * on a reply is the nurturing area's job; the caller hands it on.
  */
 export async function recordCustomerReply(
   deps: CoreDeps,
   input: { customerId: string; channel: ChannelKind; text: string },
-): Promise<Result<{ messageId: string; ownerId: string; leadId: string | null }>> {
+): Promise<Result<{ messageId: string; ownerId: string; leadId: string | null; survey: SurveyAnswer | null }>> {
   const text = input.text.trim();
   if (text.length === 0) return fail("VALIDATION_FAILED", "an empty message is not a reply");
   return transact(deps, async ({ tx, now }) => {
@@ -41,6 +46,13 @@ export async function recordCustomerReply(
       },
     });
     await tx.customer.update({ where: { id: customer.id }, data: { last_activity_at: now, updated_at: now } });
+    const survey = await recordSurveyAnswer(tx, {
+      customerId: customer.id,
+      ownerId: customer.owner_id,
+      customerName: customer.name,
+      text,
+      now,
+    });
     await notifyUser(tx, {
       userId: customer.owner_id,
       leadId: lead?.id,
@@ -52,9 +64,27 @@ export async function recordCustomerReply(
         customerId: customer.id,
         customerName: customer.name,
         text: text.length > REPLY_QUOTE_CHARS ? `${text.slice(0, REPLY_QUOTE_CHARS)}…` : text,
+        messageId: message.id,
       },
     });
-    return ok({ messageId: message.id, ownerId: customer.owner_id, leadId: lead?.id ?? null });
+    // An unhappy message (the sentiment rules, core/ai) nudges the owner once; a survey answer has its own alert.
+    const mood = survey ? null : ruleSentiment(text);
+    if (mood?.sentiment === "negative") {
+      await notifyUser(tx, {
+        userId: customer.owner_id,
+        leadId: lead?.id,
+        now,
+        dedupeKey: `sentiment:${message.id}`,
+        notice: {
+          kind: "negative_sentiment",
+          customerId: customer.id,
+          customerName: customer.name,
+          messageId: message.id,
+          score: mood.score,
+        },
+      });
+    }
+    return ok({ messageId: message.id, ownerId: customer.owner_id, leadId: lead?.id ?? null, survey });
   });
 }
 
@@ -104,15 +134,13 @@ export async function setCustomerOptOut(
         });
       }
     }
-    await tx.auditLog.create({
-      data: {
-        actor_kind: "customer",
-        action: input.optOut ? "customer.opted_out" : "customer.opted_in",
-        entity_type: customer ? "customer" : "channel_identity",
-        entity_id: customer?.id ?? identity.id,
-        after: { channel: identity.channel, address: identity.address },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: CUSTOMER_ACTOR,
+      action: input.optOut ? "customer.opted_out" : "customer.opted_in",
+      entityType: customer ? "customer" : "channel_identity",
+      entityId: customer?.id ?? identity.id,
+      after: { channel: identity.channel, address: identity.address },
+      at: now,
     });
     return ok({ changed: true, customerId: customer?.id ?? null });
   });

@@ -3,7 +3,8 @@
  * number) goes out again on the next allowed channel of that customer. Each attempt is its own
  * outbox row with its own delivery status, linked by `payload.failover_of`.
  */
-import type { OutboundMessage, Prisma } from "../../prisma/generated/client.js";
+import type { ChannelKind, OutboundMessage, Prisma } from "../../prisma/generated/client.js";
+import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { routeCandidates } from "./route-candidates.js";
 import { chooseRoute, ROUTE_FALLBACK_ORDER } from "./routing.js";
@@ -17,7 +18,11 @@ export const FAILOVER_KINDS: readonly string[] = ["relay", "sequence_step", "sta
  * available (routing rules: opted out there, no address, WhatsApp outside the window for free
  * text). Runs inside the caller's transaction; the dedupe key makes a repeated call a no-op.
  */
-export async function failOver(tx: Db, row: OutboundMessage, now: Date): Promise<string | null> {
+export async function failOver(
+  tx: Db,
+  row: OutboundMessage,
+  now: Date,
+): Promise<{ id: string; channel: ChannelKind } | null> {
   if (!row.customer_id || !FAILOVER_KINDS.includes(row.kind)) return null;
   const customer = await tx.customer.findUnique({ where: { id: row.customer_id } });
   if (!customer || customer.opted_out_at) return null;
@@ -34,8 +39,11 @@ export async function failOver(tx: Db, row: OutboundMessage, now: Date): Promise
   if (!route.ok) return null;
   const { html: _html, ...rest } = payload;
   const dedupeKey = `failover:${row.id}`;
-  const existing = await tx.outboundMessage.findUnique({ where: { dedupe_key: dedupeKey }, select: { id: true } });
-  if (existing) return existing.id;
+  const existing = await tx.outboundMessage.findUnique({
+    where: { dedupe_key: dedupeKey },
+    select: { id: true, channel: true },
+  });
+  if (existing) return existing;
   const next = await tx.outboundMessage.create({
     data: {
       channel: route.channel,
@@ -61,7 +69,7 @@ export async function failOver(tx: Db, row: OutboundMessage, now: Date): Promise
       created_at: now,
       updated_at: now,
     },
-    select: { id: true },
+    select: { id: true, channel: true },
   });
   if (row.sequence_event_id) {
     await tx.sequenceEvent.update({
@@ -69,5 +77,52 @@ export async function failOver(tx: Db, row: OutboundMessage, now: Date): Promise
       data: { delivery_status: "pending", error_message: `${row.channel} failed; retrying on ${route.channel}` },
     });
   }
-  return next.id;
+  return next;
+}
+
+/**
+ * Record that a claimed outbox row will not be sent — `failed` (a permanent provider error, or
+ * retries exhausted after OUTBOX_RETRY_FOR) or `cancelled` (the recipient opted out) — with the
+ * reason the Ops page shows, its sequence step marked failed, and for a failed customer message
+ * the next channel's row queued: all in one transaction, so a crash between "failed" and the
+ * failover cannot lose the message. Conditional on the sender's claim (`locked_until`): a
+ * sender whose claim was taken over records nothing. Returns whether it recorded, and the
+ * channel the message went on to, if any.
+ */
+export async function giveUpOutbound(
+  deps: Pick<CoreDeps, "prisma">,
+  row: OutboundMessage,
+  input: { now: Date; reason: string; status: "failed" | "cancelled"; firstAttemptAt: Date | null },
+): Promise<{ recorded: boolean; failoverChannel: ChannelKind | null }> {
+  const { now, status } = input;
+  const reason = input.reason.slice(0, 2000);
+  return deps.prisma.$transaction(async (tx) => {
+    const recorded = await tx.outboundMessage.updateMany({
+      where: { id: row.id, status: "sending", locked_until: row.locked_until },
+      data: {
+        status,
+        failed_at: status === "failed" ? now : null,
+        locked_until: null,
+        last_error: reason,
+        first_attempt_at: input.firstAttemptAt,
+        updated_at: now,
+      },
+    });
+    if (recorded.count !== 1) return { recorded: false, failoverChannel: null };
+    if (row.sequence_event_id) {
+      await tx.sequenceEvent.update({
+        where: { id: row.sequence_event_id },
+        data: { delivery_status: "failed", error_message: reason },
+      });
+    }
+    if (status !== "failed") return { recorded: true, failoverChannel: null };
+    const next = await failOver(tx, row, now);
+    if (next) {
+      await tx.outboundMessage.update({
+        where: { id: row.id },
+        data: { last_error: `${reason}; failed over to ${next.channel}`.slice(0, 2000) },
+      });
+    }
+    return { recorded: true, failoverChannel: next?.channel ?? null };
+  });
 }

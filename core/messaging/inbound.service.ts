@@ -18,7 +18,7 @@ export interface InboundIntake {
 }
 
 /** Stored text is capped: a chat message is never this long, and abuse must not fill the disk. */
-export const MAX_INBOUND_TEXT = 65_536;
+const MAX_INBOUND_TEXT = 65_536;
 
 /**
  * Guaranteed intake: store an inbound message before anything else looks at it, and find (or

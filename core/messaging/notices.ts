@@ -1,14 +1,9 @@
 /**
  * Everything LeadRelay tells a person in chat, as data. The outbox stores the notice (kind +
- * fields) and a rendered text; chat adapters may re-render it with buttons and translations.
+ * fields) and a rendered text; chat adapters re-render it in the person's language and draw
+ * its choices (buttons, numbered options) from the facts here — core never writes button data.
  */
 import type { Agenda } from "../nba/agenda.js";
-
-/** A one-tap choice; `data` is what the chat app receives when it is pressed. */
-export interface NoticeButton {
-  label: string;
-  data: string;
-}
 
 export type Notice =
   | {
@@ -21,7 +16,8 @@ export type Notice =
       baseCost: string;
       discount: number;
       closesAt: string;
-      buttons: NoticeButton[];
+      /** Bid multipliers offered as one-tap choices (the chat app draws them; any other is typed). */
+      bidMultipliers: number[];
     }
   | { kind: "bid_placed"; leadId: string; title: string; multiplier: number; amount: string; closesAt: string }
   | {
@@ -46,9 +42,19 @@ export type Notice =
       strikesToBan: number;
       banned: boolean;
     }
-  | { kind: "lead_lost"; leadId: string; title: string; reason: "outbid" | "taken" | "expired" }
+  | { kind: "lead_lost"; leadId: string; title: string; reason: "outbid" | "taken" | "expired" | "unreachable" }
   | { kind: "lead_contacted"; leadId: string; title: string; amount: string; customerId: string }
-  | { kind: "customer_reply"; leadId: string | null; customerId: string; customerName: string; text: string }
+  | {
+      kind: "customer_reply";
+      leadId: string | null;
+      customerId: string;
+      customerName: string;
+      text: string;
+      /** The stored message (for "✨ Suggest reply"); absent on notices queued before it was added. */
+      messageId?: string;
+    }
+  /** A customer's message the sentiment rules read as negative: a nudge to answer it soon. */
+  | { kind: "negative_sentiment"; customerId: string; customerName: string; messageId: string; score: number }
   | { kind: "appeal_received"; appealId: string }
   | { kind: "appeal_decided"; appealId: string; approved: boolean; note: string | null }
   | { kind: "access_decided"; userId: string; name: string; approved: boolean; note: string | null }
@@ -75,7 +81,24 @@ export type Notice =
     }
   | { kind: "high_interest"; sequenceId: string; customerId: string; customerName: string; clicks: number }
   | { kind: "conversion_celebration"; sequenceId: string; customerName: string; revenue: string | null }
-  | { kind: "morning_summary"; agenda: Agenda };
+  | {
+      kind: "survey_low_score";
+      customerId: string;
+      customerName: string;
+      jobId: string;
+      jobTitle: string;
+      technicianName: string | null;
+      rating: number;
+      comment: string | null;
+    }
+  | {
+      kind: "morning_summary";
+      agenda: Agenda;
+      /** Today's follow-up and greeting drafts awaiting approval (core/ai/schedules.service.ts). */
+      drafts?: Array<{ draftId: string; kind: string; customerId: string; customerName: string; text: string }>;
+      /** Coaching for a marketer's daily method (core/ai/coaching.ts): rule tips, or the model's phrasing. */
+      coaching?: { engine: "llm" | "rules"; tips: Array<{ id: string; vars: Record<string, number>; text: string }> };
+    };
 
 const money = (amount: string) => `$${amount}`;
 const time = (iso: string) => `${iso.slice(11, 16)} UTC`;
@@ -107,11 +130,15 @@ export function renderNotice(n: Notice, _language = "en"): string {
         ? `"${n.title}": your bid was not in the top 3 this time.`
         : n.reason === "taken"
           ? `"${n.title}" was taken by another contractor.`
-          : `"${n.title}" expired.`;
+          : n.reason === "unreachable"
+            ? `"${n.title}" is closed: the customer cannot be reached on any channel. Nobody is charged and no strike is given.`
+            : `"${n.title}" expired.`;
     case "lead_contacted":
       return `Contact recorded for "${n.title}". ${money(n.amount)} charged. The customer is now in your customers.`;
     case "customer_reply":
       return `${n.customerName}: ${n.text}`;
+    case "negative_sentiment":
+      return `⚠️ ${n.customerName} sounds unhappy. Answer soon — tap Suggest reply for a draft.`;
     case "appeal_received":
       return "Your appeal was received. An admin will review it soon.";
     case "appeal_decided":
@@ -140,6 +167,10 @@ export function renderNotice(n: Notice, _language = "en"): string {
       return n.revenue
         ? `🎉 Congratulations! ${n.customerName} converted — ${money(n.revenue)} booked. Keep it going!`
         : `🎉 Congratulations! ${n.customerName} converted. Send the final sale amount to count it in your revenue.`;
+    case "survey_low_score":
+      return `⚠️ ${n.customerName} rated "${n.jobTitle}" ${n.rating}/5${
+        n.technicianName ? ` (technician ${n.technicianName})` : ""
+      }${n.comment ? `: “${n.comment}”` : ""}. Call them today.`;
     case "morning_summary":
       return `Good morning! Today: ${n.agenda.remindersTotal} reminders, ${n.agenda.nextActionsTotal} overdue next actions, ${n.agenda.nudges.length} suggestions. Send /today for the details.`;
   }

@@ -1,7 +1,7 @@
 /** The usual carrier opt-out words (DESIGN.md), plus Danish AFMELD. They work on every channel. */
-export const OPT_OUT_WORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "AFMELD"] as const;
+const OPT_OUT_WORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "AFMELD"] as const;
 /** Words that opt a customer back in. */
-export const OPT_IN_WORDS = ["START", "UNSTOP"] as const;
+const OPT_IN_WORDS = ["START", "UNSTOP"] as const;
 
 /**
  * Whether a customer's message is an opt-out or opt-in keyword. Only a message that is the word

@@ -3,6 +3,7 @@
  * failed for good (the sender picks it up again on its next poll).
  */
 import type { ChannelKind, OutboundMessage, OutboundStatus } from "../../prisma/generated/client.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -47,13 +48,13 @@ export async function listOutbox(
 }
 
 /**
- * Send a failed message again: back to `queued`, due now, with a fresh set of attempts. Only a
+ * Send a failed message again: back to `queued`, due now, with a fresh retry window. Only a
  * `failed` row can be retried (a cancelled one was stopped on purpose, e.g. an opt-out).
  * Audited; a sequence step's delivery goes back to pending.
  */
 export async function retryOutbound(
   deps: CoreDeps,
-  input: { id: string; actorUserId: string },
+  input: { id: string; actor: AuditActor },
 ): Promise<Result<OutboundMessage>> {
   if (!isUuid(input.id)) return fail("NOT_FOUND", "message not found");
   return transact(deps, async ({ tx, now }) => {
@@ -62,6 +63,7 @@ export async function retryOutbound(
       data: {
         status: "queued",
         attempts: 0,
+        first_attempt_at: null,
         next_attempt_at: now,
         locked_until: null,
         failed_at: null,
@@ -77,17 +79,14 @@ export async function retryOutbound(
         data: { delivery_status: "pending", error_message: null },
       });
     }
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.actorUserId,
-        actor_kind: "admin",
-        action: "outbox.retried",
-        entity_type: "outbound_message",
-        entity_id: row.id,
-        before: { status: "failed", last_error: row.last_error },
-        after: { status: "queued" },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: input.actor,
+      action: "outbox.retried",
+      entityType: "outbound_message",
+      entityId: row.id,
+      before: { status: "failed", last_error: row.last_error },
+      after: { status: "queued" },
+      at: now,
     });
     return ok(row);
   });

@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: Record<string, ChannelLimits> = {
  * then (measured: 12–13 × 429 per 500 sends against a strict 30/s fake; docs/benchmarks.md).
  * 30 ms costs 3 % of the rate (29.1 msg/s sustained on Telegram) and absorbs that drift.
  */
-export const DEFAULT_SAFETY_MS = 30;
+const DEFAULT_SAFETY_MS = 30;
 
 /**
  * A sliding-window limiter over explicit times: `waitFor` answers how long to wait before a

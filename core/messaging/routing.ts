@@ -5,7 +5,7 @@
 import type { ChannelKind, ContactMethod } from "../../prisma/generated/client.js";
 
 /** WhatsApp lets a business answer freely for 24 hours after the person last wrote. */
-export const WHATSAPP_WINDOW_MS = 24 * 60 * 60_000;
+const WHATSAPP_WINDOW_MS = 24 * 60 * 60_000;
 
 /** Customer channels in fallback order after the wanted and the preferred one (sandbox last, for the try-it chat). */
 export const ROUTE_FALLBACK_ORDER: readonly ChannelKind[] = ["sms", "whatsapp", "email", "telegram", "sandbox"];
@@ -54,7 +54,7 @@ export type RouteChoice =
   | { ok: false; reason: "opted_out" | "unreachable"; skipped: Array<{ channel: ChannelKind; cause: SkipCause }> };
 
 /** The channel a preferred contact method means (a phone preference is reached by SMS). */
-export function channelOfMethod(method: ContactMethod | null | undefined): ChannelKind | null {
+function channelOfMethod(method: ContactMethod | null | undefined): ChannelKind | null {
   if (!method) return null;
   return method === "phone" ? "sms" : method;
 }
@@ -107,7 +107,7 @@ export function chooseRoute(input: RouteInput): RouteChoice {
 }
 
 /** Whether a person who last wrote at `lastInboundAt` may be answered freely on WhatsApp at `now`. */
-export function insideWhatsappWindow(lastInboundAt: Date | null, now: Date): boolean {
+function insideWhatsappWindow(lastInboundAt: Date | null, now: Date): boolean {
   return lastInboundAt !== null && now.getTime() - lastInboundAt.getTime() < WHATSAPP_WINDOW_MS;
 }
 

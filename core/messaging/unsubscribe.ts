@@ -4,6 +4,7 @@
  * stop with STOP). The link needs no login and no cookie: the signature is the proof.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { CUSTOMER_ACTOR, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -58,15 +59,13 @@ export async function unsubscribeEmail(deps: CoreDeps, who: UnsubscribeSubject):
     }
     const changed = await optOutEmailAddresses(tx, { customerId, addresses, now });
     if (changed > 0) {
-      await tx.auditLog.create({
-        data: {
-          actor_kind: "customer",
-          action: "customer.unsubscribed_email",
-          entity_type: customerId ? "customer" : "channel_identity",
-          entity_id: (customerId ?? addresses[0] ?? "").slice(0, 64) || null,
-          after: { channel: "email", addresses },
-          created_at: now,
-        },
+      await writeAudit(tx, {
+        actor: CUSTOMER_ACTOR,
+        action: "customer.unsubscribed_email",
+        entityType: customerId ? "customer" : "channel_identity",
+        entityId: customerId ?? addresses[0] ?? null,
+        after: { channel: "email", addresses },
+        at: now,
       });
     }
     return ok({ changed: changed > 0 });

@@ -1,4 +1,5 @@
 import type { Prisma } from "../../prisma/generated/client.js";
+import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import {
   classifyWhatsappError,
@@ -84,45 +85,47 @@ export async function reportWhatsappSendError(
  */
 export async function pauseWhatsapp(
   deps: Deps,
-  input: { kind: "rate" | "ban" | "manual"; reason: string; actorUserId?: string },
+  input: { kind: "rate" | "ban" | "manual"; reason: string; actor?: AuditActor },
 ): Promise<GuardState> {
   const now = deps.clock.now();
   return withGuard(deps, async (tx, state) => {
     const next = pauseFor(state, input.kind, input.reason, now);
     await save(tx, next, now);
-    await raiseWhatsappAlert(tx, { kind: input.kind, message: input.reason }, now, input.actorUserId);
+    await raiseWhatsappAlert(tx, { kind: input.kind, message: input.reason }, now, input.actor);
     return next;
   });
 }
 
 /** Resume WhatsApp sending (an admin checked the number), clear the alert, audit it. */
-export async function resumeWhatsapp(deps: Deps, input: { actorUserId?: string } = {}): Promise<GuardState> {
+export async function resumeWhatsapp(deps: Deps, input: { actor?: AuditActor } = {}): Promise<GuardState> {
   const now = deps.clock.now();
   return withGuard(deps, async (tx, state) => {
     const next: GuardState = { ...state, paused: null };
     await save(tx, next, now);
     await clearWhatsappAlert(tx);
-    await tx.auditLog.create({
-      data: {
-        actor_user_id: input.actorUserId ?? null,
-        actor_kind: input.actorUserId ? "user" : "system",
-        action: "whatsapp.resumed",
-        entity_type: "whatsapp",
-        before: { paused: state.paused } as unknown as Prisma.InputJsonValue,
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor: input.actor ?? SYSTEM_ACTOR,
+      action: "whatsapp.resumed",
+      entityType: "whatsapp",
+      before: { paused: state.paused },
+      at: now,
     });
     return next;
   });
 }
 
-/** Set the daily first-contact cap (0 = no first contacts at all). */
-export async function setWhatsappDailyCap(deps: Deps, cap: number): Promise<GuardState> {
+/** Set the daily first-contact cap (0 = no first contacts at all); audited when an `actor` is named. */
+export async function setWhatsappDailyCap(deps: Deps, cap: number, actor?: AuditActor): Promise<GuardState> {
   if (!Number.isInteger(cap) || cap < 0 || cap > 1000) throw new RangeError(`cap must be 0–1000, got ${cap}`);
   const now = deps.clock.now();
   return withGuard(deps, async (tx, state) => {
     const next = { ...state, dailyFirstContactCap: cap };
     await save(tx, next, now);
+    if (actor) {
+      const before = { daily_first_contact_cap: state.dailyFirstContactCap };
+      const after = { daily_first_contact_cap: cap };
+      await writeAudit(tx, { actor, action: "whatsapp.cap_changed", entityType: "whatsapp", before, after, at: now });
+    }
     return next;
   });
 }

@@ -7,7 +7,7 @@
  */
 
 /** Why sending on WhatsApp is paused. */
-export interface GuardPause {
+interface GuardPause {
   reason: string;
   /** `rate` (provider said slow down), `ban` (account restricted or banned), `manual` (an admin). */
   kind: "rate" | "ban" | "manual";
@@ -30,14 +30,14 @@ export interface GuardState {
 }
 
 /** Default cap on first contacts a day, well under the 15–20 where bans are reported. */
-export const DEFAULT_DAILY_FIRST_CONTACT_CAP = 10;
+const DEFAULT_DAILY_FIRST_CONTACT_CAP = 10;
 /** Minimum gap between two messages (≤ 1 msg/s) and the random extra on top of it. */
 export const MIN_GAP_MS = 1_000;
-export const JITTER_MS = 1_000;
+const JITTER_MS = 1_000;
 /** While paused, how long the sender waits before asking again. */
-export const PAUSE_RECHECK_MS = 60_000;
+const PAUSE_RECHECK_MS = 60_000;
 /** How long a rate-limit answer pauses sending before it is tried again. */
-export const RATE_PAUSE_MS = 60 * 60_000;
+const RATE_PAUSE_MS = 60 * 60_000;
 
 /** A fresh state: nothing sent, not paused. */
 export function initialGuardState(): GuardState {
@@ -68,7 +68,7 @@ export function parseGuardState(raw: unknown): GuardState {
 }
 
 /** The UTC day of `now`, the cap's counting period. */
-export function guardDay(now: Date): string {
+function guardDay(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 

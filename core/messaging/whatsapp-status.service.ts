@@ -1,6 +1,7 @@
 import type { Prisma } from "../../prisma/generated/client.js";
+import { type AuditActor, SYSTEM_ACTOR, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
-import type { Db } from "../db.js";
+import { type Db, inTransaction } from "../db.js";
 
 /**
  * What the panel shows about WhatsApp, kept in `settings` so a web process that is not the bot
@@ -71,18 +72,17 @@ export async function raiseWhatsappAlert(
   db: Db,
   alert: Omit<WhatsappAlert, "at">,
   now: Date,
-  actorUserId?: string,
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<void> {
-  await writeSetting(db, WHATSAPP_ALERT_KEY, { ...alert, at: now.toISOString() }, now);
-  await db.auditLog.create({
-    data: {
-      actor_user_id: actorUserId ?? null,
-      actor_kind: actorUserId ? "user" : "system",
+  await inTransaction(db, async (tx) => {
+    await writeSetting(tx, WHATSAPP_ALERT_KEY, { ...alert, at: now.toISOString() }, now);
+    await writeAudit(tx, {
+      actor,
       action: `whatsapp.${alert.kind === "logged-out" ? "logged_out" : "paused"}`,
-      entity_type: "whatsapp",
+      entityType: "whatsapp",
       after: { kind: alert.kind, message: alert.message },
-      created_at: now,
-    },
+      at: now,
+    });
   });
 }
 
@@ -100,11 +100,16 @@ export async function clearWhatsappAlert(db: Db, kind?: WhatsappAlert["kind"]): 
 export async function requestWhatsappPairingCode(
   deps: Pick<CoreDeps, "prisma" | "clock">,
   phone: string,
+  actor?: AuditActor,
 ): Promise<{ ok: true; phone: string } | { ok: false; error: string }> {
   const digits = phone.replace(/\D/g, "");
   if (digits.length < 8 || digits.length > 15) return { ok: false, error: "a phone number with country code" };
   const now = deps.clock.now();
-  await writeSetting(deps.prisma, WHATSAPP_PAIRING_REQUEST_KEY, { phone: digits, at: now.toISOString() }, now);
+  await inTransaction(deps.prisma, async (tx) => {
+    await writeSetting(tx, WHATSAPP_PAIRING_REQUEST_KEY, { phone: digits, at: now.toISOString() }, now);
+    if (actor)
+      await writeAudit(tx, { actor, action: "whatsapp.pairing_code_requested", entityType: "whatsapp", at: now });
+  });
   return { ok: true, phone: digits };
 }
 

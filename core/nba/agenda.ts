@@ -17,11 +17,11 @@ import { localDate, safeZone } from "../kpi/kpi-time.js";
 import { nbaOverview } from "./nba.service.js";
 
 /** How many of each list the agenda carries (the counts say how many there are in all). */
-export const AGENDA_LIST_LIMIT = 5;
+const AGENDA_LIST_LIMIT = 5;
 /** Nudges whose advice the reminder and next-action lists already give are left out. */
 const LISTED_ELSEWHERE = new Set(["follow_up_now", "follow_up", "next_action", "do_not_contact"]);
 
-export interface AgendaReminder {
+interface AgendaReminder {
   id: string;
   customerId: string | null;
   customerName: string | null;
@@ -31,14 +31,14 @@ export interface AgendaReminder {
   overdue: boolean;
 }
 
-export interface AgendaNextAction {
+interface AgendaNextAction {
   customerId: string;
   customerName: string;
   text: string;
   dueAt: string;
 }
 
-export interface AgendaNudge {
+interface AgendaNudge {
   customerId: string;
   customerName: string;
   stage: CanonicalStatus;
@@ -50,7 +50,7 @@ export interface AgendaNudge {
   label: string;
 }
 
-export interface AgendaDmo {
+interface AgendaDmo {
   invites: { today: number; goal: number };
   followUps: { today: number; goal: number };
   streakDays: number;

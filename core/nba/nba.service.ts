@@ -1,6 +1,8 @@
 import type { EventLog, Prisma, Reminder } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
+import type { Engine } from "../ai/llm-gateway.js";
+import { phraseActions } from "../ai/nba-phrasing.js";
 import type { CoreDeps } from "../context.js";
 import { INACTIVITY_AFTER_MS } from "../crm/reminder-rules.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -46,24 +48,25 @@ const RULE_FIELDS = {
   next_action_date: true,
 } as const satisfies Prisma.CustomerSelect;
 
-/** The next best actions for one of the scope's customers (NOT_FOUND for anyone else's). */
+/**
+ * The next best actions for one of the scope's customers (NOT_FOUND for anyone else's). The
+ * rules decide what; with a model configured each action may carry a drafted `message`, and
+ * `engine` says which answered ("llm" only when the model phrased them).
+ */
 export async function nbaForCustomer(
   deps: CoreDeps,
   scope: ApiScope,
   customerId: string,
-): Promise<Result<{ customer_id: string; engine: "rules"; actions: NextBestAction[]; generated_at: string }>> {
+): Promise<Result<{ customer_id: string; engine: Engine; actions: NextBestAction[]; generated_at: string }>> {
   const customer = isUuid(customerId)
     ? await deps.prisma.customer.findFirst({ where: { id: customerId, ...ownedBy(scope) } })
     : null;
   if (!customer) return fail("NOT_FOUND", "customer not found");
   const now = deps.clock.now();
   const facts = await factsFor(deps.prisma, [customer.id], now);
-  return ok({
-    customer_id: customer.id,
-    engine: "rules",
-    actions: actionsOf(customer, facts.get(customer.id), now),
-    generated_at: now.toISOString(),
-  });
+  // The rules decide what; with a model configured it phrases each action as a draft (core/ai).
+  const phrased = await phraseActions(deps, customer, actionsOf(customer, facts.get(customer.id), now));
+  return ok({ customer_id: customer.id, ...phrased, generated_at: now.toISOString() });
 }
 
 /**

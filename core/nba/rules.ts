@@ -35,12 +35,12 @@ export interface NextBestAction {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** At most this many suggestions: a chat nudge, not a to-do list. */
-export const MAX_ACTIONS = 5;
+const MAX_ACTIONS = 5;
 /** A stage this old is called out as stuck. */
-export const STUCK_IN_STAGE_MS = 14 * DAY;
+const STUCK_IN_STAGE_MS = 14 * DAY;
 
 /** The default move per canonical status (Frazer: Talk → Invite → Show → Keep talking). */
-export const STAGE_ACTIONS: Readonly<Record<CanonicalStatus, { action: string; label: string }>> = {
+const STAGE_ACTIONS: Readonly<Record<CanonicalStatus, { action: string; label: string }>> = {
   lead: { action: "start_conversation", label: "Start a conversation — ask about them, not the business" },
   relationship: { action: "invite", label: "Invite them to take a look" },
   invited: { action: "qualify", label: "Ask if they are open to it and book a time" },

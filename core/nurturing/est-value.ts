@@ -3,7 +3,7 @@
  * forecast shown with a tilde, never revenue: revenue only comes from `revenue_usd` that a
  * person entered when marking a sequence converted.
  */
-export const EST_VALUE_USD: Readonly<Record<string, string>> = {
+const EST_VALUE_USD: Readonly<Record<string, string>> = {
   replacement: "18000.00",
   code_violation: "6500.00",
   maintenance: "450.00",

@@ -6,6 +6,8 @@
 import { z } from "zod";
 import type { MessageTemplate } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { canChange } from "../accounts/visibility.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -72,7 +74,7 @@ async function duplicate(
 const conflict = (key: string, language: string) =>
   fail("CONFLICT", `a template "${key}" in "${language}" already exists for this owner`);
 
-/** List the message templates a scope may see (the platform's and their own). */
+/** List the message templates a scope may see (the platform's and their own; not deleted). */
 export async function listMessageTemplates(
   deps: CoreDeps,
   scope: ApiScope,
@@ -81,6 +83,7 @@ export async function listMessageTemplates(
   return deps.prisma.messageTemplate.findMany({
     where: {
       ...visibleTemplates(scope),
+      deleted_at: null,
       ...(filter.key ? { key: filter.key } : {}),
       ...(filter.language ? { language: filter.language } : {}),
     },
@@ -88,11 +91,15 @@ export async function listMessageTemplates(
   });
 }
 
-/** Create a message template; a second one with the same owner, key and language is a CONFLICT. */
+/**
+ * Create a message template; a second one with the same owner, key and language is a CONFLICT.
+ * Audited when an `actor` is named.
+ */
 export async function createMessageTemplate(
   deps: CoreDeps,
   scope: ApiScope,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<MessageTemplate>> {
   const parsed = validate(messageTemplateInputSchema, input);
   if (!parsed.ok) return parsed;
@@ -103,9 +110,11 @@ export async function createMessageTemplate(
       if (!owner.ok) return owner;
       if (await duplicate(tx, { owner_id: owner.value, key: data.key, language: data.language }))
         return conflict(data.key, data.language);
-      return ok(
-        await tx.messageTemplate.create({ data: { ...data, owner_id: owner.value, created_at: now, updated_at: now } }),
-      );
+      const created = await tx.messageTemplate.create({
+        data: { ...data, owner_id: owner.value, created_at: now, updated_at: now },
+      });
+      if (actor) await auditTemplate(tx, actor, "message_template.created", null, created, now);
+      return ok(created);
     });
   } catch (err) {
     if (isUniqueViolation(err)) return conflict(data.key, data.language);
@@ -113,12 +122,45 @@ export async function createMessageTemplate(
   }
 }
 
-/** Edit a message template: admins any; a contractor only their own (403 on the platform's). */
+/** One audit row for a template change: the editable fields before and after. */
+async function auditTemplate(
+  tx: Db,
+  actor: AuditActor,
+  action: string,
+  before: MessageTemplate | null,
+  after: MessageTemplate,
+  now: Date,
+): Promise<void> {
+  const fieldsOf = (t: MessageTemplate) => ({
+    key: t.key,
+    name: t.name,
+    channel: t.channel,
+    language: t.language,
+    subject: t.subject,
+    body: t.body,
+    is_active: t.is_active,
+  });
+  await writeAudit(tx, {
+    actor,
+    action,
+    entityType: "message_template",
+    entityId: after.id,
+    before: before ? fieldsOf(before) : undefined,
+    after: fieldsOf(after),
+    at: now,
+  });
+}
+
+/**
+ * Edit a message template (or (de)activate it): admins any; a contractor only their own (403 on
+ * the platform's). Audited when an `actor` is named.
+ */
 export async function updateMessageTemplate(
   deps: CoreDeps,
   scope: ApiScope,
   id: string,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<MessageTemplate>> {
   const parsed = validate(messageTemplateUpdateSchema, input);
   if (!parsed.ok) return parsed;
@@ -126,12 +168,16 @@ export async function updateMessageTemplate(
     return await transact(deps, async ({ tx, now }) => {
       const t = isUuid(id) ? await tx.messageTemplate.findFirst({ where: { id, ...visibleTemplates(scope) } }) : null;
       if (!t) return fail("NOT_FOUND", "message template not found");
-      if (scope.kind === "contractor" && t.owner_id !== scope.ownerId)
-        return fail("FORBIDDEN", "platform templates are edited by an admin");
+      if (!canChange(scope, t.owner_id)) return fail("FORBIDDEN", "platform templates are edited by an admin");
       const key = parsed.value.key ?? t.key;
       const language = parsed.value.language ?? t.language;
       if (await duplicate(tx, { owner_id: t.owner_id, key, language, not: t.id })) return conflict(key, language);
-      return ok(await tx.messageTemplate.update({ where: { id: t.id }, data: { ...parsed.value, updated_at: now } }));
+      const updated = await tx.messageTemplate.update({
+        where: { id: t.id },
+        data: { ...parsed.value, updated_at: now },
+      });
+      if (actor) await auditTemplate(tx, actor, "message_template.updated", t, updated, now);
+      return ok(updated);
     });
   } catch (err) {
     if (isUniqueViolation(err)) return conflict(parsed.value.key ?? "", parsed.value.language ?? "");

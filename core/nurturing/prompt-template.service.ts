@@ -9,6 +9,8 @@
  */
 import { z } from "zod";
 import type { PromptTemplate } from "../../prisma/generated/client.js";
+import { PROMPT_PLACEHOLDERS_SETTING } from "../ai/prompt-sync.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -39,9 +41,12 @@ export const promptEditSchema = z.object({
 });
 export type PromptEdit = z.output<typeof promptEditSchema>;
 
-/** Every prompt version, by key then newest version first. */
+/** Every prompt version not deleted, by key then newest version first. */
 export async function listPromptTemplates(deps: CoreDeps): Promise<PromptTemplate[]> {
-  return deps.prisma.promptTemplate.findMany({ orderBy: [{ key: "asc" }, { version: "desc" }] });
+  return deps.prisma.promptTemplate.findMany({
+    where: { deleted_at: null },
+    orderBy: [{ key: "asc" }, { version: "desc" }],
+  });
 }
 
 /** One version and all versions of its key (newest first), or NOT_FOUND. */
@@ -58,8 +63,15 @@ export async function getPromptTemplate(
   return ok({ prompt, versions });
 }
 
-/** The placeholders a key's callers fill: those of its first version (null for a new key: any). */
+/**
+ * The placeholders a key's callers fill: as the code declares them (the `prompts.placeholders`
+ * settings row, written at every start by core/ai/prompt-sync.ts), else those of its first
+ * version (null for a new key: any).
+ */
 async function contractOf(deps: CoreDeps, key: string): Promise<string[] | null> {
+  const declared = await deps.prisma.setting.findUnique({ where: { key: PROMPT_PLACEHOLDERS_SETTING } });
+  const list = (declared?.value as Record<string, unknown> | null)?.[key];
+  if (Array.isArray(list) && list.every((v) => typeof v === "string")) return list as string[];
   const first = await deps.prisma.promptTemplate.findFirst({ where: { key }, orderBy: { version: "asc" } });
   return first ? [...new Set([...placeholdersIn(first.system_prompt), ...placeholdersIn(first.user_template)])] : null;
 }
@@ -86,8 +98,14 @@ function placeholderErrors(edit: Pick<PromptEdit, "system_prompt" | "user_templa
 /**
  * Save an edit of prompt `id` as the next version of its key and make it the only active one,
  * in one transaction. An edit that changes nothing writes nothing and returns the same version.
+ * Audited when an `actor` is named.
  */
-export async function savePromptVersion(deps: CoreDeps, id: string, input: unknown): Promise<Result<PromptTemplate>> {
+export async function savePromptVersion(
+  deps: CoreDeps,
+  id: string,
+  input: unknown,
+  actor?: AuditActor,
+): Promise<Result<PromptTemplate>> {
   const parsed = validate(promptEditSchema, input);
   if (!parsed.ok) return parsed;
   const found = await getPromptTemplate(deps, id);
@@ -108,13 +126,27 @@ export async function savePromptVersion(deps: CoreDeps, id: string, input: unkno
     const created = await tx.promptTemplate.create({
       data: { key: base.key, version: (latest?.version ?? 0) + 1, ...edit, is_active: true, created_at: now },
     });
+    if (actor) {
+      const audit = { actor, action: "prompt_template.version_saved", entityType: "prompt_template", at: now };
+      await writeAudit(tx, {
+        ...audit,
+        entityId: created.id,
+        before: { id: base.id, version: base.version },
+        after: created,
+      });
+    }
     return ok(created);
   });
 }
 
-/** Activate one version (the key's others are deactivated) or deactivate it. */
-export async function setPromptActive(deps: CoreDeps, id: string, active: boolean): Promise<Result<PromptTemplate>> {
-  return transact(deps, async ({ tx }) => {
+/** Activate one version (the key's others are deactivated) or deactivate it. Audited when an `actor` is named. */
+export async function setPromptActive(
+  deps: CoreDeps,
+  id: string,
+  active: boolean,
+  actor?: AuditActor,
+): Promise<Result<PromptTemplate>> {
+  return transact(deps, async ({ tx, now }) => {
     const prompt = isUuid(id) ? await tx.promptTemplate.findUnique({ where: { id } }) : null;
     if (!prompt) return fail("NOT_FOUND", "prompt template not found");
     if (active) {
@@ -123,7 +155,17 @@ export async function setPromptActive(deps: CoreDeps, id: string, active: boolea
         data: { is_active: false },
       });
     }
-    return ok(await tx.promptTemplate.update({ where: { id: prompt.id }, data: { is_active: active } }));
+    const updated = await tx.promptTemplate.update({ where: { id: prompt.id }, data: { is_active: active } });
+    if (actor) {
+      const audit = { actor, action: "prompt_template.activated", entityType: "prompt_template", entityId: prompt.id };
+      await writeAudit(tx, {
+        ...audit,
+        before: { is_active: prompt.is_active },
+        after: { is_active: active },
+        at: now,
+      });
+    }
+    return ok(updated);
   });
 }
 
@@ -161,4 +203,54 @@ export async function previewPrompt(
     user: renderText(edit.user_template, vars, names).text,
     errors: [...empty, ...fieldErrors],
   };
+}
+
+/** A new prompt key: snake_case, 2–100 characters, with its first version's fields. */
+export const promptCreateSchema = promptEditSchema.extend({
+  key: z
+    .string()
+    .trim()
+    .min(2, "key must be at least 2 characters")
+    .max(100, "key must be at most 100 characters")
+    .regex(/^[a-z][a-z0-9_]*$/, "key is snake_case, e.g. winback_greeting"),
+});
+
+/**
+ * Add a new prompt key (the panel's "New prompt"): its version 1, active. A key that exists —
+ * even only as deleted versions, which can be restored — is a CONFLICT naming the field. The
+ * placeholders of this first version become the key's contract. Audited when an `actor` is named.
+ */
+export async function createPromptKey(
+  deps: CoreDeps,
+  input: unknown,
+  actor?: AuditActor,
+): Promise<Result<PromptTemplate>> {
+  const parsed = validate(promptCreateSchema, input);
+  if (!parsed.ok) return parsed;
+  const errors = placeholderErrors(parsed.value, null);
+  if (errors.length > 0) return fail("VALIDATION_FAILED", `${errors[0]?.field}: ${errors[0]?.message}`, errors);
+  const { key, ...edit } = parsed.value;
+  return transact(deps, async ({ tx, now }) => {
+    // Serialise two creations of one key: the unique (key, version) index answers the race too.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`prompt_key:${key}`}))`;
+    const taken = await tx.promptTemplate.findFirst({ where: { key }, select: { id: true } });
+    if (taken) {
+      const message = `a prompt with key "${key}" exists already`;
+      return fail("CONFLICT", message, [{ field: "key", message }]);
+    }
+    const created = await tx.promptTemplate.create({
+      data: { key, version: 1, ...edit, is_active: true, created_at: now },
+    });
+    if (actor) {
+      await writeAudit(tx, {
+        actor,
+        action: "prompt_template.created",
+        entityType: "prompt_template",
+        entityId: created.id,
+        after: created,
+        at: now,
+      });
+    }
+    return ok(created);
+  });
 }

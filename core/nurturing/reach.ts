@@ -1,52 +1,17 @@
 /**
- * Reaching a customer from the nurturing area: which channel and address a message goes to,
- * the values its placeholders are filled with, and the tracked link behind `{{link}}`.
+ * Reaching a customer from the nurturing area: the values a message's placeholders are filled
+ * with and the tracked link behind `{{link}}`. Which channel and address a message goes to is
+ * decided by core/messaging/customer-message.ts, the one path every customer message takes.
  */
-import type { ChannelKind, Customer, Opportunity, User } from "../../prisma/generated/client.js";
+import type { Customer, Opportunity, User } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { isUuid } from "../ids.js";
-import { routeCandidates } from "../messaging/route-candidates.js";
-import { chooseRoute } from "../messaging/routing.js";
 import { firstNameOf, type TemplateVars } from "../messaging/templates.js";
 import { formatUsd, toCents } from "../money.js";
 
-/** Where a customer message goes; `identityId` is null for an address known only from the customer row. */
-export interface Destination {
-  channel: ChannelKind;
-  address: string;
-  identityId: string | null;
-}
-
 /** Setting with the platform-wide default target of `{{link}}` (a booking page, say). */
-export const DEFAULT_LINK_SETTING = "nurturing.default_link_url";
-
-/**
- * Pick the channel for a customer message (core/messaging/routing.ts decides): the wanted
- * channel, else their preferred one, else the first reachable in sms → whatsapp → email →
- * telegram order. Addresses on the customer row (e-mail, phone for SMS) count when no identity
- * exists for them; an address opted out anywhere never counts; WhatsApp outside the 24-hour
- * window only carries template text (`templated`, the default here: nurturing sends templates).
- * A customer who opted out of everything gets nothing (null).
- */
-export async function chooseDestination(
-  db: Db,
-  customer: Pick<Customer, "id" | "email" | "phone" | "preferred_contact_method" | "opted_out_at">,
-  wanted: ChannelKind | null,
-  opts: { now: Date; templated?: boolean },
-): Promise<Destination | null> {
-  if (customer.opted_out_at) return null;
-  const candidates = await routeCandidates(db, customer);
-  const route = chooseRoute({
-    customerOptedOut: false,
-    preferred: customer.preferred_contact_method,
-    wanted,
-    candidates,
-    now: opts.now,
-    templated: opts.templated ?? true,
-  });
-  return route.ok ? { channel: route.channel, address: route.address, identityId: route.identityId } : null;
-}
+const DEFAULT_LINK_SETTING = "nurturing.default_link_url";
 
 /** The values a customer message's placeholders are filled with. */
 export function messageVars(input: {

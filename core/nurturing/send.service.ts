@@ -3,16 +3,23 @@
  * sequence's row lock and acts only on a pending step of an active sequence that is due, so an
  * early, late, doubled or stale wake-up never sends twice and never sends after a stop.
  */
-import type { Prisma, SequenceAction, SequenceTemplate } from "../../prisma/generated/client.js";
+import type { ChannelKind, Prisma, SequenceAction, SequenceTemplate } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
 import { ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
-import { enqueue, notifyUser } from "../messaging/outbox.js";
+import {
+  type CustomerMessageDecision,
+  decideCustomerMessage,
+  loadCustomerFacts,
+  type MessageIntent,
+  queueCustomerMessage,
+} from "../messaging/customer-message.js";
+import { notifyUser } from "../messaging/outbox.js";
 import { nextAllowedTime } from "../messaging/quiet-hours.js";
 import { renderHtml, renderText } from "../messaging/templates.js";
 import { type TxCtx, transact } from "../service.js";
 import { advanceSequence, endSequence, shiftPendingSteps } from "./lifecycle.js";
-import { chooseDestination, createTrackedLink, linkTarget, lockSequence, messageVars } from "./reach.js";
+import { createTrackedLink, linkTarget, lockSequence, messageVars } from "./reach.js";
 import { contactWindowFor } from "./schedule.js";
 import { parseSteps, type TemplateStep } from "./template.js";
 import { stepWakeKey } from "./wakeups.js";
@@ -24,6 +31,11 @@ const LINK = /\{\{\s*link\s*\}\}/i;
 /** A step sent later than this after its time pushes the later steps back by as much. */
 const LATE_TOLERANCE_MS = 5 * 60_000;
 const SENDABLE_ACTIONS: readonly string[] = ["sms", "email", "whatsapp", "telegram"];
+
+/** A sequence step is approved template text on its own channel first; never an answer. */
+export function stepIntent(action: SequenceAction): MessageIntent {
+  return { answer: false, templated: true, wanted: action === "call_reminder" ? null : (action as ChannelKind) };
+}
 
 /** The template step behind an event, if the template still has it unchanged (for subject and link_url). */
 function stepOf(template: SequenceTemplate | null, stepNumber: number, text: string | null): TemplateStep | null {
@@ -51,10 +63,11 @@ async function loadEvent(tx: TxCtx["tx"], id: string): Promise<EventRow> {
 }
 
 /**
- * Send a due step: re-check quiet hours at send time (a closed hour defers this and every
- * later step by the same amount and re-wakes them), then either queue a chat notice to the
+ * Send a due step: a customer message is decided by core/messaging/customer-message.ts at send
+ * time (opt-outs, routing, quiet hours in the customer's zone); a closed hour defers this and
+ * every later step by the same amount and re-wakes them. Then either queue a chat notice to the
  * contractor (`call_reminder`) or render the text with a tracked link and write the outbox row
- * on the best channel the customer can be reached on (lane "bulk"). The step is marked sent
+ * on the channel decided (lane "bulk"); a customer nobody can reach fails the step visibly. The step is marked sent
  * and the sequence moves to its next step; the last step completes it. A step sent more than
  * 5 minutes late pushes the later steps back by as much, so they never go out in a burst.
  */
@@ -89,7 +102,19 @@ export async function sendStep(deps: CoreDeps, sequenceEventId: string): Promise
       });
       return ok({ action: "stopped" });
     }
-    const allowed = nextAllowedTime(now, contactWindowFor(seq.customer, deps.config));
+    const decision =
+      event.action_type === "call_reminder"
+        ? null
+        : decideCustomerMessage(
+            await loadCustomerFacts(tx, seq.customer, deps.config),
+            stepIntent(event.action_type),
+            now,
+          );
+    const allowed = decision
+      ? decision.status === "deferred"
+        ? decision.until
+        : now
+      : nextAllowedTime(now, contactWindowFor(seq.customer, deps.config));
     if (allowed > now) {
       await shiftPendingSteps(c, seq.id, allowed.getTime() - event.scheduled_at.getTime(), event.step_number);
       await tx.nurturingSequence.update({ where: { id: seq.id }, data: { next_action_at: allowed } });
@@ -100,14 +125,19 @@ export async function sendStep(deps: CoreDeps, sequenceEventId: string): Promise
       // Sent late (the worker was down, say): later steps keep their spacing instead of bursting out.
       await shiftPendingSteps(c, seq.id, lateMs, event.step_number + 1);
     }
-    const action = await deliver(c, deps, event);
+    const action = await deliver(c, deps, event, decision);
     await advanceSequence(c, seq.id, event.step_number);
     return ok({ action });
   });
 }
 
 /** Queue the step's message (or the contractor's call reminder) and mark the step done. */
-async function deliver(c: TxCtx, deps: CoreDeps, event: EventRow): Promise<StepAction> {
+async function deliver(
+  c: TxCtx,
+  deps: CoreDeps,
+  event: EventRow,
+  decision: CustomerMessageDecision | null,
+): Promise<StepAction> {
   const { tx, now } = c;
   const seq = event.sequence;
   const step = stepOf(seq.template, event.step_number, event.message_content);
@@ -122,7 +152,7 @@ async function deliver(c: TxCtx, deps: CoreDeps, event: EventRow): Promise<StepA
   const markDone = (data: Prisma.SequenceEventUpdateInput) =>
     tx.sequenceEvent.update({ where: { id: event.id }, data: { executed_at: now, ...data } });
 
-  if (event.action_type === "call_reminder") {
+  if (decision === null) {
     const link = LINK.test(text) ? await linkTarget(tx, deps, step?.link_url) : null;
     const rendered = renderText(text, messageVars({ ...base, link })).text;
     const queued = await notifyUser(tx, {
@@ -149,15 +179,18 @@ async function deliver(c: TxCtx, deps: CoreDeps, event: EventRow): Promise<StepA
     return "sent";
   }
 
-  const dest = await chooseDestination(tx, seq.customer, event.action_type, { now });
-  if (!dest) {
+  if (decision.status === "not_sent") {
     await markDone({
       status: "failed",
       delivery_status: "failed",
-      error_message: "no reachable channel: the customer has no address that is not opted out",
+      error_message:
+        decision.reason === "opted_out"
+          ? "no reachable channel: the customer opted out on every channel they have"
+          : "no reachable channel: the customer has no address we can use",
     });
     return "failed";
   }
+  const dest = decision;
   const subjectTemplate = step?.subject ?? `A note from ${seq.owner.company_name || seq.owner.name}`;
   const tracked =
     LINK.test(text) || LINK.test(subjectTemplate) || dest.channel === "email"
@@ -174,19 +207,19 @@ async function deliver(c: TxCtx, deps: CoreDeps, event: EventRow): Promise<StepA
   const html = isEmail
     ? `${renderHtml(text, vars).text}<img src="${tracked?.pixel}" width="1" height="1" alt="">`
     : null;
-  await enqueue(tx, {
-    channel: dest.channel,
-    to_address: dest.address,
-    identity_id: dest.identityId,
-    customer_id: seq.customer_id,
-    lane: "bulk",
-    kind: "sequence_step",
-    subject: isEmail ? renderText(subjectTemplate, vars).text.slice(0, 255) : null,
-    body,
-    payload: html ? { html, sequence_id: seq.id, step_number: event.step_number } : undefined,
-    next_attempt_at: now,
-    dedupe_key: dedupeKey,
-    sequence_event_id: event.id,
+  await queueCustomerMessage(tx, {
+    customerId: seq.customer_id,
+    decision,
+    now,
+    content: {
+      lane: "bulk",
+      kind: "sequence_step",
+      subject: isEmail ? renderText(subjectTemplate, vars).text.slice(0, 255) : null,
+      body,
+      payload: html ? { html, sequence_id: seq.id, step_number: event.step_number } : undefined,
+      dedupeKey,
+      sequenceEventId: event.id,
+    },
   });
   await markDone({
     status: "sent",

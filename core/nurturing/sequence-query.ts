@@ -5,6 +5,7 @@ import { ownedBy } from "../accounts/visibility.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
+import { pageOf, paginate } from "../paging.js";
 
 /** Filters and paging of GET /sequences. */
 export interface SequenceFilter {
@@ -25,18 +26,18 @@ export async function listSequences(deps: CoreDeps, scope: ApiScope, f: Sequence
     ...(f.customer_id && isUuid(f.customer_id) ? { customer_id: f.customer_id } : {}),
     ...(f.high_interest !== undefined ? { high_interest_at: f.high_interest ? { not: null } : null } : {}),
   };
-  if (f.customer_id && !isUuid(f.customer_id)) return { data: [], total: 0, page: f.page, per_page: f.per_page };
-  const [total, data] = await Promise.all([
-    deps.prisma.nurturingSequence.count({ where }),
-    deps.prisma.nurturingSequence.findMany({
-      where,
-      include: { customer: customerSummary },
-      orderBy: [{ started_at: "desc" }, { id: "asc" }],
-      skip: (f.page - 1) * f.per_page,
-      take: f.per_page,
-    }),
-  ]);
-  return { data, total, page: f.page, per_page: f.per_page };
+  if (f.customer_id && !isUuid(f.customer_id)) return pageOf([], f);
+  return paginate(
+    f,
+    () => deps.prisma.nurturingSequence.count({ where }),
+    (w) =>
+      deps.prisma.nurturingSequence.findMany({
+        where,
+        include: { customer: customerSummary },
+        orderBy: [{ started_at: "desc" }, { id: "asc" }],
+        ...w,
+      }),
+  );
 }
 
 /** A sequence with its customer, template name and every step (with its link clicks); 404 for others' sequences. */

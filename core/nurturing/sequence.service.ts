@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { NurturingSequence, SequenceEvent, SequenceTemplate } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
@@ -140,62 +141,95 @@ const ended = (s: NurturingSequence) => s.status === "completed" || s.status ===
 const endedFailure = (s: NurturingSequence) =>
   fail("SEQUENCE_ENDED", `the sequence has ended (${s.outcome ?? s.status})`, { status: s.status, outcome: s.outcome });
 
-/** Pause a running sequence: nothing is sent until it is resumed. Pausing a paused one changes nothing. */
-export async function pause(deps: CoreDeps, sequenceId: string, scope: ApiScope): Promise<Result<NurturingSequence>> {
+/** The audit row of a sequence state change made by a named actor (panel, API); none without one. */
+async function auditSequence(
+  c: TxCtx,
+  actor: AuditActor | undefined,
+  action: string,
+  before: NurturingSequence,
+  after: NurturingSequence,
+): Promise<NurturingSequence> {
+  if (actor) {
+    await writeAudit(c.tx, {
+      actor,
+      action,
+      entityType: "nurturing_sequence",
+      entityId: after.id,
+      before: { status: before.status },
+      after: { status: after.status, outcome: after.outcome },
+      at: c.now,
+    });
+  }
+  return after;
+}
+
+/**
+ * Pause a running sequence: nothing is sent until it is resumed. Pausing a paused one changes
+ * nothing. Audited when an `actor` is named.
+ */
+export async function pause(
+  deps: CoreDeps,
+  sequenceId: string,
+  scope: ApiScope,
+  actor?: AuditActor,
+): Promise<Result<NurturingSequence>> {
   return transact(deps, async (c) => {
     const seq = await lockedSequence(c, scope, sequenceId);
     if (!seq.ok || seq.value.status === "paused") return seq;
     if (ended(seq.value)) return endedFailure(seq.value);
-    return ok(
-      await c.tx.nurturingSequence.update({
-        where: { id: seq.value.id },
-        data: { status: "paused", paused_at: c.now, next_action_at: null },
-      }),
-    );
+    const paused = await c.tx.nurturingSequence.update({
+      where: { id: seq.value.id },
+      data: { status: "paused", paused_at: c.now, next_action_at: null },
+    });
+    return ok(await auditSequence(c, actor, "sequence.paused", seq.value, paused));
   });
 }
 
 /**
  * Resume a paused sequence: every remaining step moves later by the time it was paused, so
  * the spacing between steps is what the template promised. (Quiet hours are checked again
- * when each step is sent.)
+ * when each step is sent.) Audited when an `actor` is named.
  */
-export async function resume(deps: CoreDeps, sequenceId: string, scope: ApiScope): Promise<Result<NurturingSequence>> {
+export async function resume(
+  deps: CoreDeps,
+  sequenceId: string,
+  scope: ApiScope,
+  actor?: AuditActor,
+): Promise<Result<NurturingSequence>> {
   return transact(deps, async (c) => {
     const seq = await lockedSequence(c, scope, sequenceId);
     if (!seq.ok || seq.value.status === "active") return seq;
     if (ended(seq.value)) return endedFailure(seq.value);
     const pausedMs = Math.max(0, c.now.getTime() - (seq.value.paused_at ?? c.now).getTime());
     const next = await shiftPendingSteps(c, seq.value.id, pausedMs);
-    return ok(
-      await c.tx.nurturingSequence.update({
-        where: { id: seq.value.id },
-        data: { status: "active", paused_at: null, next_action_at: next },
-      }),
-    );
+    const resumed = await c.tx.nurturingSequence.update({
+      where: { id: seq.value.id },
+      data: { status: "active", paused_at: null, next_action_at: next },
+    });
+    return ok(await auditSequence(c, actor, "sequence.resumed", seq.value, resumed));
   });
 }
 
-/** The contractor stops a sequence: outcome `stopped`, the remaining steps skipped. */
+/** The contractor stops a sequence: outcome `stopped`, the remaining steps skipped. Audited when an `actor` is named. */
 export async function stop(
   deps: CoreDeps,
   sequenceId: string,
   scope: ApiScope,
   reason?: string,
+  actor?: AuditActor,
 ): Promise<Result<NurturingSequence>> {
   return transact(deps, async (c) => {
     const seq = await lockedSequence(c, scope, sequenceId);
     if (!seq.ok) return seq;
     if (ended(seq.value)) return endedFailure(seq.value);
     const why = reason?.trim().slice(0, 500) || "stopped by contractor";
-    return ok(
-      await endSequence(c.tx, c.now, seq.value, {
-        status: "cancelled",
-        outcome: "stopped",
-        reason: why,
-        opportunityStatus: "stopped",
-      }),
-    );
+    const stopped = await endSequence(c.tx, c.now, seq.value, {
+      status: "cancelled",
+      outcome: "stopped",
+      reason: why,
+      opportunityStatus: "stopped",
+    });
+    return ok(await auditSequence(c, actor, "sequence.stopped", seq.value, stopped));
   });
 }
 
@@ -221,12 +255,14 @@ export const outcomeInputSchema = z
  * never estimated) or lost (with a reason). Remaining steps are skipped. Allowed on a running
  * sequence and on one that already finished or was stopped (customers often book after
  * replying); refused once converted or lost. A conversion congratulates the contractor.
+ * Audited when an `actor` (the panel) is named.
  */
 export async function markOutcome(
   deps: CoreDeps,
   sequenceId: string,
   scope: ApiScope,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<NurturingSequence>> {
   const parsed = validate(outcomeInputSchema, input);
   if (!parsed.ok) return parsed;
@@ -250,6 +286,17 @@ export async function markOutcome(
         now: c.now,
         dedupeKey: `converted:${updated.id}`,
         notice: { kind: "conversion_celebration", sequenceId: updated.id, customerName: customer.name, revenue },
+      });
+    }
+    if (actor) {
+      await writeAudit(c.tx, {
+        actor,
+        action: `sequence.${outcome}`,
+        entityType: "nurturing_sequence",
+        entityId: updated.id,
+        before: { status: seq.value.status, outcome: seq.value.outcome },
+        after: { status: updated.status, outcome: updated.outcome, revenue_usd: revenue },
+        at: c.now,
       });
     }
     return ok(updated);

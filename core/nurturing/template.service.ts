@@ -5,6 +5,8 @@
  */
 import type { SequenceTemplate } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
+import { canChange, isAdmin, ownerFor, sharedOrOwnedBy } from "../accounts/visibility.js";
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -14,8 +16,8 @@ import { transact } from "../service.js";
 import { delayMsOf, parseSteps, parseTemplateInput, parseTemplateUpdate } from "./template.js";
 
 /** Templates a scope may see: all for an admin; the platform's and their own for a contractor. */
-export function visibleTemplates(scope: ApiScope): { OR?: Array<{ owner_id: string | null }> } {
-  return scope.kind === "contractor" ? { OR: [{ owner_id: null }, { owner_id: scope.ownerId }] } : {};
+export function visibleTemplates(scope: ApiScope): ReturnType<typeof sharedOrOwnedBy> {
+  return sharedOrOwnedBy(scope);
 }
 
 /** Check that an admin-named owner is a contractor or marketer; a contractor always owns what they create. */
@@ -24,10 +26,9 @@ export async function resolveOwner(
   scope: ApiScope,
   requested: string | null | undefined,
 ): Promise<Result<string | null>> {
-  if (scope.kind === "contractor") {
-    return requested == null || requested === scope.ownerId
-      ? ok(scope.ownerId)
-      : fail("FORBIDDEN", "a contractor key can only create its own templates");
+  if (!isAdmin(scope)) {
+    const owner = ownerFor(scope, requested);
+    return owner === null ? fail("FORBIDDEN", "a contractor key can only create its own templates") : ok(owner);
   }
   if (requested == null) return ok(null);
   const user = isUuid(requested)
@@ -38,7 +39,7 @@ export async function resolveOwner(
   return ok(requested);
 }
 
-/** List the sequence templates a scope may see, newest first. */
+/** List the sequence templates a scope may see (not deleted), newest first. */
 export async function listSequenceTemplates(
   deps: CoreDeps,
   scope: ApiScope,
@@ -47,6 +48,7 @@ export async function listSequenceTemplates(
   return deps.prisma.sequenceTemplate.findMany({
     where: {
       ...visibleTemplates(scope),
+      deleted_at: null,
       ...(filter.trigger_type ? { trigger_type: filter.trigger_type } : {}),
       ...(filter.is_active !== undefined ? { is_active: filter.is_active } : {}),
     },
@@ -54,11 +56,38 @@ export async function listSequenceTemplates(
   });
 }
 
-/** Create a template after validating every step (errors name the step). */
+/** One audit row for a sequence template change: its name, trigger, steps and state before and after. */
+async function auditSequenceTemplate(
+  tx: Db,
+  actor: AuditActor,
+  action: string,
+  before: SequenceTemplate | null,
+  after: SequenceTemplate,
+  now: Date,
+): Promise<void> {
+  const fieldsOf = (t: SequenceTemplate) => ({
+    name: t.name,
+    trigger_type: t.trigger_type,
+    steps: t.steps,
+    is_active: t.is_active,
+  });
+  await writeAudit(tx, {
+    actor,
+    action,
+    entityType: "sequence_template",
+    entityId: after.id,
+    before: before ? fieldsOf(before) : undefined,
+    after: fieldsOf(after),
+    at: now,
+  });
+}
+
+/** Create a template after validating every step (errors name the step). Audited when an `actor` is named. */
 export async function createSequenceTemplate(
   deps: CoreDeps,
   scope: ApiScope,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<SequenceTemplate>> {
   const parsed = parseTemplateInput(input);
   if (!parsed.ok) return parsed;
@@ -66,9 +95,11 @@ export async function createSequenceTemplate(
   return transact(deps, async ({ tx, now }) => {
     const owner = await resolveOwner(tx, scope, requested);
     if (!owner.ok) return owner;
-    return ok(
-      await tx.sequenceTemplate.create({ data: { ...data, owner_id: owner.value, created_at: now, updated_at: now } }),
-    );
+    const created = await tx.sequenceTemplate.create({
+      data: { ...data, owner_id: owner.value, created_at: now, updated_at: now },
+    });
+    if (actor) await auditSequenceTemplate(tx, actor, "sequence_template.created", null, created, now);
+    return ok(created);
   });
 }
 
@@ -76,29 +107,32 @@ export async function createSequenceTemplate(
 async function editable(db: Db, scope: ApiScope, id: string): Promise<Result<SequenceTemplate>> {
   const t = isUuid(id) ? await db.sequenceTemplate.findFirst({ where: { id, ...visibleTemplates(scope) } }) : null;
   if (!t) return fail("NOT_FOUND", "sequence template not found");
-  if (scope.kind === "contractor" && t.owner_id !== scope.ownerId)
-    return fail("FORBIDDEN", "platform templates are edited by an admin");
+  if (!canChange(scope, t.owner_id)) return fail("FORBIDDEN", "platform templates are edited by an admin");
   return ok(t);
 }
 
 /**
  * Edit a template. Running sequences keep the texts they were enrolled with; new enrolments
- * use the new steps.
+ * use the new steps. Audited when an `actor` is named.
  */
 export async function updateSequenceTemplate(
   deps: CoreDeps,
   scope: ApiScope,
   id: string,
   input: unknown,
+  actor?: AuditActor,
 ): Promise<Result<SequenceTemplate>> {
   const parsed = parseTemplateUpdate(input);
   if (!parsed.ok) return parsed;
   return transact(deps, async ({ tx, now }) => {
     const t = await editable(tx, scope, id);
     if (!t.ok) return t;
-    return ok(
-      await tx.sequenceTemplate.update({ where: { id: t.value.id }, data: { ...parsed.value, updated_at: now } }),
-    );
+    const updated = await tx.sequenceTemplate.update({
+      where: { id: t.value.id },
+      data: { ...parsed.value, updated_at: now },
+    });
+    if (actor) await auditSequenceTemplate(tx, actor, "sequence_template.updated", t.value, updated, now);
+    return ok(updated);
   });
 }
 

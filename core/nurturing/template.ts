@@ -11,7 +11,6 @@ import { checkTemplate } from "../messaging/templates.js";
 
 /** Step channels: four ways to reach the customer, and a reminder to the contractor to call. */
 export const STEP_CHANNELS = ["sms", "email", "whatsapp", "telegram", "call_reminder"] as const;
-export type StepChannel = (typeof STEP_CHANNELS)[number];
 
 /** Most steps a template may have. */
 export const MAX_STEPS = 20;
@@ -31,7 +30,7 @@ const placeholderCheck = (text: string | undefined, field: string, ctx: z.Refine
 };
 
 /** One step as stored in `sequence_templates.steps`. */
-export const stepSchema = z
+const stepSchema = z
   .object({
     delay: z
       .string()
@@ -59,13 +58,13 @@ export const stepSchema = z
 export type TemplateStep = z.output<typeof stepSchema>;
 
 /** A template's steps: 1 to MAX_STEPS of them. */
-export const stepsSchema = z
+const stepsSchema = z
   .array(stepSchema)
   .min(1, "a template needs at least one step")
   .max(MAX_STEPS, `a template has at most ${MAX_STEPS} steps`);
 
 /** A sequence template as created from the panel or the API. */
-export const sequenceTemplateInputSchema = z
+const sequenceTemplateInputSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     trigger_type: z
@@ -81,7 +80,7 @@ export const sequenceTemplateInputSchema = z
 
 export type SequenceTemplateInput = z.output<typeof sequenceTemplateInputSchema>;
 /** A template edit: any subset of the fields (the owner never changes). */
-export const sequenceTemplateUpdateSchema = sequenceTemplateInputSchema.omit({ owner_id: true }).partial();
+const sequenceTemplateUpdateSchema = sequenceTemplateInputSchema.omit({ owner_id: true }).partial();
 export type SequenceTemplateUpdate = z.output<typeof sequenceTemplateUpdateSchema>;
 
 /** Turn zod issues into field details and one message; issues inside `steps` name the step (1-based). */

@@ -5,10 +5,11 @@
 import type { CoreDeps } from "../context.js";
 import { fail, ok, type Result } from "../errors.js";
 import { notifyUser } from "../messaging/outbox.js";
+import { markStepRead } from "../messaging/read-receipt.service.js";
 import { transact } from "../service.js";
 
 /** Clicks on one sequence's links that make it "high interest". */
-export const HIGH_INTEREST_CLICKS = 2;
+const HIGH_INTEREST_CLICKS = 2;
 
 const TOKEN = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -75,7 +76,8 @@ export async function trackedLinkUrl(deps: CoreDeps, token: string): Promise<str
 
 /**
  * Record that the e-mail behind a token was opened (the pixel loaded): the step's `opened_at`
- * is set once, and its delivery counts as delivered. Unknown tokens are NOT_FOUND.
+ * is set once, its outbound row's `read_at` too (the customer's read state), and its delivery
+ * counts as delivered. Unknown tokens are NOT_FOUND.
  */
 export async function recordOpen(deps: CoreDeps, token: string): Promise<Result<{ opened: boolean }>> {
   if (!TOKEN.test(token)) return fail("NOT_FOUND", "link not found");
@@ -87,6 +89,7 @@ export async function recordOpen(deps: CoreDeps, token: string): Promise<Result<
       where: { id: link.sequence_event_id, opened_at: null },
       data: { opened_at: now },
     });
+    await markStepRead(tx, link.sequence_event_id, now);
     await tx.sequenceEvent.updateMany({
       where: { id: link.sequence_event_id, delivery_status: { in: ["pending", "sent"] } },
       data: { delivery_status: "delivered" },

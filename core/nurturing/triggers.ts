@@ -5,20 +5,16 @@
  */
 import type { Prisma } from "../../prisma/generated/client.js";
 import type { CoreDeps } from "../context.js";
+import { staleEstimateWhere } from "../crm/deal-rules.js";
 import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
-import { enqueue } from "../messaging/outbox.js";
-import { nextAllowedTime } from "../messaging/quiet-hours.js";
+import { sendCustomerMessage } from "../messaging/customer-message.js";
 import { renderHtml, renderText } from "../messaging/templates.js";
+import { opportunityForStaleDeal } from "../service/opportunity-insert.js";
 import { transact } from "../service.js";
-import { chooseDestination, createTrackedLink, linkTarget, messageVars } from "./reach.js";
-import { contactWindowFor } from "./schedule.js";
+import { createTrackedLink, linkTarget, messageVars } from "./reach.js";
 import { enroll, SYSTEM_SCOPE } from "./sequence.service.js";
 
-/** How long a deal may sit in "Sent" without activity before it is nurtured. */
-export const STALE_ESTIMATE_MS = 3 * 24 * 3_600_000;
-/** The stage name that means "estimate sent" (seed 002). */
-export const SENT_STAGE = "Sent";
 /** The message template of the stale-estimate e-mail (seeded in English and Danish). */
 export const STALE_ESTIMATE_TEMPLATE = "stale_estimate_nurture";
 
@@ -54,32 +50,30 @@ export async function enrollForOpportunity(
   return r;
 }
 
-/** Deals whose estimate went stale at `now` (oldest first). */
-export function staleEstimateWhere(now: Date): Prisma.DealWhereInput {
-  const before = new Date(now.getTime() - STALE_ESTIMATE_MS);
-  return {
-    status: "open",
-    nurtured_at: null,
-    stage: { name: { equals: SENT_STAGE, mode: "insensitive" } },
-    stage_entered_at: { lte: before },
-    last_activity_at: { lte: before },
-  };
+/**
+ * Stale estimates not nurtured yet: the one stale-estimate rule (core/crm/deal-rules.ts), plus
+ * `nurtured_at` unset so each deal is nurtured once.
+ */
+function dueStaleEstimateWhere(now: Date): Prisma.DealWhereInput {
+  return { ...staleEstimateWhere(now), nurtured_at: null };
 }
 
 /**
  * Send one "stale estimate" e-mail for each deal that sat in "Sent" for more than 3 days with
- * no activity and was not nurtured yet. `deals.nurtured_at` is claimed with a conditional
+ * no activity (isStaleEstimate) and was not nurtured yet. `deals.nurtured_at` is claimed with a conditional
  * update, so a deal is nurtured once however often this runs. Uses the owner's
  * `stale_estimate_nurture` template (else the platform's) in the customer's language; goes
- * out on e-mail, or on the customer's best channel when they have no e-mail, deferred out of
- * their quiet hours. Opted-out customers are marked nurtured and get nothing.
+ * through the one customer-message path (core/messaging/customer-message.ts) like every other
+ * customer message: on e-mail, or on the customer's best channel when they have no e-mail,
+ * deferred out of their quiet hours. Opted-out or unreachable customers are marked nurtured,
+ * get nothing and count as skipped.
  */
 export async function nurtureStaleEstimates(
   deps: CoreDeps,
   limit = 200,
 ): Promise<{ nurtured: number; skipped: number }> {
   const due = await deps.prisma.deal.findMany({
-    where: staleEstimateWhere(deps.clock.now()),
+    where: dueStaleEstimateWhere(deps.clock.now()),
     orderBy: { stage_entered_at: "asc" },
     select: { id: true },
     take: limit,
@@ -101,42 +95,46 @@ export async function nurtureStaleEstimates(
 async function nurtureDeal(deps: CoreDeps, dealId: string): Promise<Result<boolean>> {
   return transact(deps, async ({ tx, now }) => {
     const claimed = await tx.deal.updateMany({
-      where: { id: dealId, ...staleEstimateWhere(now) },
+      where: { id: dealId, ...dueStaleEstimateWhere(now) },
       data: { nurtured_at: now },
     });
     if (claimed.count !== 1) return ok(false);
     const deal = await tx.deal.findUniqueOrThrow({ where: { id: dealId }, include: { customer: true, owner: true } });
     const { customer, owner } = deal;
+    await opportunityForStaleDeal(tx, deal, customer, now); // the stale estimate as an opportunity, once
     const template = await findMessageTemplate(tx, owner.id, customer.language_preference);
     if (!template) return fail("NOT_FOUND", `no "${STALE_ESTIMATE_TEMPLATE}" template for this owner`);
-    const dest = await chooseDestination(tx, customer, "email", { now });
-    if (!dest) return ok(false);
-    const tracked = await createTrackedLink(tx, deps, {
-      url: await linkTarget(tx, deps),
-      customerId: customer.id,
+    // The one customer-message path: opt-outs, routing (e-mail first), quiet hours, WhatsApp's window.
+    const sent = await sendCustomerMessage(tx, {
+      customer,
+      intent: { answer: false, templated: true, wanted: "email" },
       now,
+      config: deps.config,
+      render: async ({ channel }) => {
+        const tracked = await createTrackedLink(tx, deps, {
+          url: await linkTarget(tx, deps),
+          customerId: customer.id,
+          now,
+        });
+        const vars = messageVars({ customer, owner, link: tracked.link });
+        const isEmail = channel === "email";
+        return {
+          kind: "stale_estimate",
+          lane: "bulk",
+          subject: isEmail ? renderText(template.subject ?? "Your quote", vars).text.slice(0, 255) : null,
+          body: renderText(template.body, vars).text,
+          payload: isEmail
+            ? {
+                html: `${renderHtml(template.body, vars).text}<img src="${tracked.pixel}" width="1" height="1" alt="">`,
+                deal_id: deal.id,
+              }
+            : { deal_id: deal.id },
+          dedupeKey: `stale:${deal.id}`,
+        };
+      },
     });
-    const vars = messageVars({ customer, owner, link: tracked.link });
-    const isEmail = dest.channel === "email";
-    await enqueue(tx, {
-      channel: dest.channel,
-      to_address: dest.address,
-      identity_id: dest.identityId,
-      customer_id: customer.id,
-      lane: "bulk",
-      kind: "stale_estimate",
-      subject: isEmail ? renderText(template.subject ?? "Your quote", vars).text.slice(0, 255) : null,
-      body: renderText(template.body, vars).text,
-      payload: isEmail
-        ? {
-            html: `${renderHtml(template.body, vars).text}<img src="${tracked.pixel}" width="1" height="1" alt="">`,
-            deal_id: deal.id,
-          }
-        : { deal_id: deal.id },
-      next_attempt_at: nextAllowedTime(now, contactWindowFor(customer, deps.config)),
-      dedupe_key: `stale:${deal.id}`,
-    });
-    return ok(true);
+    if (sent.status === "not_sent") deps.log.info(`stale estimate of deal ${deal.id} not sent: ${sent.reason}`);
+    return ok(sent.status !== "not_sent");
   });
 }
 

@@ -2,6 +2,7 @@
  * Operations read models for the panel: job health (from `job_runs`) and the audit log.
  * `recordJobRun` is the write side: a scheduled job wraps its run in it.
  */
+import type { ActorKind } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 
@@ -72,18 +73,21 @@ export async function recordJobRun<T>(deps: CoreDeps, name: string, run: () => P
 
 export const AUDIT_PER_PAGE = 50;
 
-/** The audit log, newest first, by entity type, entity id and actor (a user id or an actor kind). */
+/**
+ * The audit log, newest first, by entity type, entity id, actor kind (the typed ActorKind) and
+ * actor (a user's e-mail or id).
+ */
 export async function listAudit(
   deps: CoreDeps,
-  f: { entity?: string; entityId?: string; actor?: string; page: number },
+  f: { entity?: string; entityId?: string; kind?: ActorKind; actor?: string; page: number },
   perPage = AUDIT_PER_PAGE,
 ) {
   const where: Prisma.AuditLogWhereInput = {};
   if (f.entity) where.entity_type = f.entity;
   if (f.entityId) where.entity_id = f.entityId;
+  if (f.kind) where.actor_kind = f.kind;
   if (f.actor) {
     where.OR = [
-      { actor_kind: f.actor },
       { actor: { email: { equals: f.actor, mode: "insensitive" } } },
       ...(/^[0-9a-f-]{36}$/i.test(f.actor) ? [{ actor_user_id: f.actor }] : []),
     ];

@@ -49,7 +49,7 @@ function typedValue(row: BuilderRow): unknown {
 }
 
 /** The filter tree the rows stand for (not yet validated). */
-export function stateToFilter(state: BuilderState): unknown {
+function stateToFilter(state: BuilderState): unknown {
   const conditions = state.rows.map((r) => ({ field: r.field, op: r.op, value: typedValue(r) }));
   return state.match === "any" ? { any: conditions } : { all: conditions };
 }

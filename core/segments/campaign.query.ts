@@ -14,7 +14,7 @@ import type { SegmentFilter } from "./filter.js";
 /** Segments with their owner's name and how many campaigns used them, by name. */
 export async function segmentRows(db: Db, scope: ApiScope) {
   return db.segment.findMany({
-    where: ownedBy(scope),
+    where: { ...ownedBy(scope), deleted_at: null },
     orderBy: [{ name: "asc" }, { id: "asc" }],
     include: {
       owner: { select: { id: true, name: true, company_name: true } },

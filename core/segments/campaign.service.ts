@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Campaign, ChannelKind, MessageTemplate, Prisma } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
 import { ownedBy } from "../accounts/visibility.js";
+import { type AuditActor, apiKeyActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -45,13 +46,10 @@ export interface SendResult {
   matched: number;
   /** Outbox rows added by this call (0 on a repeat). */
   queued: number;
+  /** Of those, how many wait for the end of their customer's quiet hours (still queued, never dropped). */
+  deferred: number;
   skipped: { opted_out: number; unreachable: number };
 }
-
-const actor = (scope: ApiScope) =>
-  scope.kind === "contractor"
-    ? { actor_user_id: scope.ownerId, actor_kind: "contractor" }
-    : { actor_user_id: null, actor_kind: "api" };
 
 /** A template the owner may use (their own or a platform one), or null. */
 async function usableTemplate(db: Db, ownerId: string, id: string): Promise<MessageTemplate | null> {
@@ -81,7 +79,12 @@ export async function getCampaign(db: Db, scope: ApiScope, id: string): Promise<
  * Create a draft campaign on one of the scope's segments. The campaign belongs to the
  * segment's owner, so it can only ever reach that owner's customers.
  */
-export async function createCampaign(deps: CoreDeps, scope: ApiScope, input: CampaignInput): Promise<Result<Campaign>> {
+export async function createCampaign(
+  deps: CoreDeps,
+  scope: ApiScope,
+  input: CampaignInput,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<Campaign>> {
   const segment = await getSegment(deps.prisma, scope, input.segment_id);
   if (!segment.ok) return segment;
   const filter = validateFilter(segment.value.filter);
@@ -104,19 +107,17 @@ export async function createCampaign(deps: CoreDeps, scope: ApiScope, input: Cam
         created_at: now,
       },
     });
-    await tx.auditLog.create({
-      data: {
-        ...actor(scope),
-        action: "campaign.created",
-        entity_type: "campaign",
-        entity_id: campaign.id,
-        after: {
-          segment_id: campaign.segment_id,
-          channel: campaign.channel,
-          template_id: campaign.message_template_id,
-        },
-        created_at: now,
+    await writeAudit(tx, {
+      actor,
+      action: "campaign.created",
+      entityType: "campaign",
+      entityId: campaign.id,
+      after: {
+        segment_id: campaign.segment_id,
+        channel: campaign.channel,
+        template_id: campaign.message_template_id,
       },
+      at: now,
     });
     return ok(campaign);
   });
@@ -129,12 +130,18 @@ export async function createCampaign(deps: CoreDeps, scope: ApiScope, input: Cam
  * Sending again is harmless: a sent campaign returns its counts; one left "sending" by a crash
  * resumes and queues only the customers that were not queued yet.
  */
-export async function sendCampaign(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<SendResult>> {
+export async function sendCampaign(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<SendResult>> {
   const found = await getCampaign(deps.prisma, scope, id);
   if (!found.ok) return found;
   const campaign = found.value;
   const none = { opted_out: 0, unreachable: 0 };
-  if (campaign.status === "sent") return ok({ campaign, already_sent: true, matched: 0, queued: 0, skipped: none });
+  if (campaign.status === "sent")
+    return ok({ campaign, already_sent: true, matched: 0, queued: 0, deferred: 0, skipped: none });
   if (campaign.status === "cancelled") return fail("CONFLICT", "this campaign was cancelled");
   const segment = await deps.prisma.segment.findUniqueOrThrow({ where: { id: campaign.segment_id } });
   const filter = validateFilter(segment.filter);
@@ -165,6 +172,7 @@ export async function sendCampaign(deps: CoreDeps, scope: ApiScope, id: string):
     message: { subject: campaign.subject, body: campaign.body, template, variants },
     lane: laneFor({ kind: "blast", text: "" }),
     now: started,
+    rules: deps.config,
   });
 
   return transact(deps, async ({ tx, now }) => {
@@ -175,17 +183,22 @@ export async function sendCampaign(deps: CoreDeps, scope: ApiScope, id: string):
       data: { status: "sent", sent_at: now, recipient_count: recipients, skipped_count: skipped },
     });
     const sent = await tx.campaign.findUniqueOrThrow({ where: { id: campaign.id } });
-    await tx.auditLog.create({
-      data: {
-        ...actor(scope),
-        action: "campaign.sent",
-        entity_type: "campaign",
-        entity_id: campaign.id,
-        after: { matched: run.matched, recipient_count: recipients, skipped: run.skipped } as Prisma.InputJsonValue,
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor,
+      action: "campaign.sent",
+      entityType: "campaign",
+      entityId: campaign.id,
+      after: { matched: run.matched, recipient_count: recipients, skipped: run.skipped } as Prisma.InputJsonValue,
+      at: now,
     });
-    return ok({ campaign: sent, already_sent: false, matched: run.matched, queued: run.queued, skipped: run.skipped });
+    return ok({
+      campaign: sent,
+      already_sent: false,
+      matched: run.matched,
+      queued: run.queued,
+      deferred: run.deferred,
+      skipped: run.skipped,
+    });
   });
 }
 
@@ -193,8 +206,13 @@ export async function sendCampaign(deps: CoreDeps, scope: ApiScope, id: string):
  * Blast a segment in one call: create the campaign and send it (seed 002 "Send Email Blast").
  * The route asks for an explicit confirmation before calling this.
  */
-export async function sendBlast(deps: CoreDeps, scope: ApiScope, input: CampaignInput): Promise<Result<SendResult>> {
-  const created = await createCampaign(deps, scope, input);
+export async function sendBlast(
+  deps: CoreDeps,
+  scope: ApiScope,
+  input: CampaignInput,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<SendResult>> {
+  const created = await createCampaign(deps, scope, input, actor);
   if (!created.ok) return created;
-  return sendCampaign(deps, scope, created.value.id);
+  return sendCampaign(deps, scope, created.value.id, actor);
 }

@@ -24,7 +24,7 @@ export interface FieldDef {
 const ORDER_OPS: readonly Operator[] = [">", "<", ">=", "<="];
 
 /** Operators each type supports, before `is_null` is added for nullable fields. */
-export const OPS_BY_TYPE: Readonly<Record<FieldType, readonly Operator[]>> = {
+const OPS_BY_TYPE: Readonly<Record<FieldType, readonly Operator[]>> = {
   enum: ["=", "!=", "in"],
   text: ["=", "!=", "in", "contains"],
   number: ["=", "!=", ...ORDER_OPS],

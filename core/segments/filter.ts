@@ -8,13 +8,13 @@ import { fail, ok, type Result } from "../errors.js";
 import { FIELDS, type FieldDef, type Operator, opsFor } from "./fields.js";
 
 /** Deepest nesting allowed (a lone condition is depth 1; `{ all: [cond] }` is depth 2). */
-export const MAX_DEPTH = 4;
+const MAX_DEPTH = 4;
 /** Most conditions in one filter. */
-export const MAX_CONDITIONS = 30;
+const MAX_CONDITIONS = 30;
 /** Most members of one group. */
-export const MAX_GROUP_SIZE = 30;
+const MAX_GROUP_SIZE = 30;
 
-export type ConditionValue = string | number | boolean | string[];
+type ConditionValue = string | number | boolean | string[];
 
 /** One comparison on one whitelisted field. */
 export interface Condition {
@@ -160,11 +160,4 @@ export function validateFilter(input: unknown, path = "filter"): Result<SegmentF
     return fail("VALIDATION_FAILED", first ? `${first.field}: ${first.message}` : `${path}: invalid filter`, issues);
   }
   return ok(tree);
-}
-
-/** The fields a filter uses (for the panel and for logs). */
-export function fieldsUsed(filter: SegmentFilter): string[] {
-  if ("all" in filter) return [...new Set(filter.all.flatMap(fieldsUsed))];
-  if ("any" in filter) return [...new Set(filter.any.flatMap(fieldsUsed))];
-  return [filter.field];
 }

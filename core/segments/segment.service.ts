@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { Prisma, type Segment } from "../../prisma/generated/client.js";
 import type { ApiScope } from "../accounts/api-key.service.js";
-import { ownedBy, ownerFor } from "../accounts/visibility.js";
+import { createsOwnRows, isAdmin, ownedBy, ownerFor } from "../accounts/visibility.js";
+import { type AuditActor, apiKeyActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Db } from "../db.js";
 import { fail, ok, type Result } from "../errors.js";
@@ -48,11 +49,6 @@ export interface SegmentPreview {
   customers: PreviewCustomer[];
 }
 
-const actor = (scope: ApiScope) =>
-  scope.kind === "contractor"
-    ? { actor_user_id: scope.ownerId, actor_kind: "contractor" }
-    : { actor_user_id: null, actor_kind: "api" };
-
 /** `c.owner_id = …` for one owner, or no restriction (an admin previewing the platform). */
 function ownerCondition(ownerId: string | null): Prisma.Sql {
   return ownerId === null ? Prisma.sql`TRUE` : Prisma.sql`c.owner_id = ${ownerId}::uuid`;
@@ -85,22 +81,25 @@ export async function previewFilter(
 /** A segment the scope may see, or NOT_FOUND (another owner's segment is not found, not forbidden). */
 export async function getSegment(db: Db, scope: ApiScope, id: string): Promise<Result<Segment>> {
   if (!isUuid(id)) return fail("NOT_FOUND", "segment not found");
-  const segment = await db.segment.findFirst({ where: { id, ...ownedBy(scope) } });
+  const segment = await db.segment.findFirst({ where: { id, ...ownedBy(scope), deleted_at: null } });
   return segment ? ok(segment) : fail("NOT_FOUND", "segment not found");
 }
 
 /** The segments a scope may see, by name. */
 export async function listSegments(db: Db, scope: ApiScope): Promise<Segment[]> {
-  return db.segment.findMany({ where: ownedBy(scope), orderBy: [{ name: "asc" }, { id: "asc" }] });
+  return db.segment.findMany({
+    where: { ...ownedBy(scope), deleted_at: null },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+  });
 }
 
 /** The owner a scope may act for: a contractor only itself; an admin must name one that exists. */
 export async function resolveOwner(db: Db, scope: ApiScope, requested: string | undefined): Promise<Result<string>> {
   const owner = ownerFor(scope, requested);
   if (owner === null) {
-    return scope.kind === "contractor"
-      ? fail("FORBIDDEN", "a contractor can only act for their own customers")
-      : fail("VALIDATION_FAILED", "owner_id: required with an admin key", [{ field: "owner_id", message: "required" }]);
+    return isAdmin(scope)
+      ? fail("VALIDATION_FAILED", "owner_id: required with an admin key", [{ field: "owner_id", message: "required" }])
+      : fail("FORBIDDEN", "a contractor can only act for their own customers");
   }
   if (!isUuid(owner)) return fail("NOT_FOUND", "owner not found");
   const user = await db.user.findUnique({ where: { id: owner }, select: { role: true } });
@@ -111,13 +110,18 @@ export async function resolveOwner(db: Db, scope: ApiScope, requested: string | 
 }
 
 /** Save a new segment for the scope's owner after validating its filter against the whitelist. */
-export async function createSegment(deps: CoreDeps, scope: ApiScope, input: SegmentInput): Promise<Result<Segment>> {
+export async function createSegment(
+  deps: CoreDeps,
+  scope: ApiScope,
+  input: SegmentInput,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<Segment>> {
   const filter = validateFilter(input.filter);
   if (!filter.ok) return filter;
   const owner = await resolveOwner(deps.prisma, scope, input.owner_id);
   if (!owner.ok) return owner;
   return transact(deps, async ({ tx, now }) => {
-    const taken = await tx.segment.findFirst({ where: { owner_id: owner.value, name: input.name } });
+    const taken = await tx.segment.findFirst({ where: { owner_id: owner.value, name: input.name, deleted_at: null } });
     if (taken) return fail("CONFLICT", `a segment named "${input.name}" already exists`, { segment_id: taken.id });
     const segment = await tx.segment.create({
       data: {
@@ -128,15 +132,13 @@ export async function createSegment(deps: CoreDeps, scope: ApiScope, input: Segm
         updated_at: now,
       },
     });
-    await tx.auditLog.create({
-      data: {
-        ...actor(scope),
-        action: "segment.created",
-        entity_type: "segment",
-        entity_id: segment.id,
-        after: { name: segment.name, filter: filter.value as Prisma.InputJsonValue },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor,
+      action: "segment.created",
+      entityType: "segment",
+      entityId: segment.id,
+      after: { name: segment.name, filter: filter.value as Prisma.InputJsonValue },
+      at: now,
     });
     return ok(segment);
   });
@@ -148,6 +150,7 @@ export async function updateSegment(
   scope: ApiScope,
   id: string,
   input: SegmentUpdate,
+  actor: AuditActor = apiKeyActor(scope),
 ): Promise<Result<Segment>> {
   const filter = input.filter === undefined ? null : validateFilter(input.filter);
   if (filter && !filter.ok) return filter;
@@ -156,7 +159,9 @@ export async function updateSegment(
     if (!found.ok) return found;
     const before = found.value;
     if (input.name !== undefined && input.name !== before.name) {
-      const taken = await tx.segment.findFirst({ where: { owner_id: before.owner_id, name: input.name } });
+      const taken = await tx.segment.findFirst({
+        where: { owner_id: before.owner_id, name: input.name, deleted_at: null },
+      });
       if (taken) return fail("CONFLICT", `a segment named "${input.name}" already exists`, { segment_id: taken.id });
     }
     const segment = await tx.segment.update({
@@ -167,45 +172,74 @@ export async function updateSegment(
         updated_at: now,
       },
     });
-    await tx.auditLog.create({
-      data: {
-        ...actor(scope),
-        action: "segment.updated",
-        entity_type: "segment",
-        entity_id: segment.id,
-        before: { name: before.name, filter: before.filter as Prisma.InputJsonValue },
-        after: { name: segment.name, filter: segment.filter as Prisma.InputJsonValue },
-        created_at: now,
-      },
+    await writeAudit(tx, {
+      actor,
+      action: "segment.updated",
+      entityType: "segment",
+      entityId: segment.id,
+      before: { name: before.name, filter: before.filter as Prisma.InputJsonValue },
+      after: { name: segment.name, filter: segment.filter as Prisma.InputJsonValue },
+      at: now,
     });
     return ok(segment);
   });
 }
 
 /**
- * Delete a segment with its draft campaigns. A segment that has been blasted keeps its history:
- * deleting it is a CONFLICT while it has sending or sent campaigns.
+ * Delete a segment (soft): it leaves every list and can no longer be blasted, but the row stays,
+ * so the campaigns sent to it keep their history; `restoreSegment` brings it back. Audited.
  */
-export async function deleteSegment(deps: CoreDeps, scope: ApiScope, id: string): Promise<Result<{ id: string }>> {
+export async function deleteSegment(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<{ id: string }>> {
   return transact(deps, async ({ tx, now }) => {
     const found = await getSegment(tx, scope, id);
     if (!found.ok) return found;
-    const used = await tx.campaign.count({
-      where: { segment_id: found.value.id, status: { in: ["scheduled", "sending", "sent"] } },
-    });
-    if (used > 0) return fail("CONFLICT", "this segment has campaigns that were sent; it is kept for their history");
-    await tx.segment.delete({ where: { id: found.value.id } });
-    await tx.auditLog.create({
-      data: {
-        ...actor(scope),
-        action: "segment.deleted",
-        entity_type: "segment",
-        entity_id: found.value.id,
-        before: { name: found.value.name, filter: found.value.filter as Prisma.InputJsonValue },
-        created_at: now,
-      },
+    await tx.segment.update({ where: { id: found.value.id }, data: { deleted_at: now } });
+    await writeAudit(tx, {
+      actor,
+      action: "segment.deleted",
+      entityType: "segment",
+      entityId: found.value.id,
+      before: { name: found.value.name, filter: found.value.filter as Prisma.InputJsonValue },
+      after: { deleted_at: now },
+      at: now,
     });
     return ok({ id: found.value.id });
+  });
+}
+
+/**
+ * Restore a soft-deleted segment the scope owns. Its name must still be free among the owner's
+ * segments (CONFLICT otherwise, naming the field); a segment that is not deleted is NOT_FOUND.
+ */
+export async function restoreSegment(
+  deps: CoreDeps,
+  scope: ApiScope,
+  id: string,
+  actor: AuditActor = apiKeyActor(scope),
+): Promise<Result<Segment>> {
+  return transact(deps, async ({ tx, now }) => {
+    const gone = isUuid(id)
+      ? await tx.segment.findFirst({ where: { id, ...ownedBy(scope), deleted_at: { not: null } } })
+      : null;
+    if (!gone) return fail("NOT_FOUND", "no deleted segment with this id");
+    const taken = await tx.segment.findFirst({ where: { owner_id: gone.owner_id, name: gone.name, deleted_at: null } });
+    if (taken) return fail("CONFLICT", `a segment named "${gone.name}" exists`, [{ field: "name" }]);
+    const restored = await tx.segment.update({ where: { id: gone.id }, data: { deleted_at: null, updated_at: now } });
+    await writeAudit(tx, {
+      actor,
+      action: "segment.restored",
+      entityType: "segment",
+      entityId: gone.id,
+      before: { deleted_at: gone.deleted_at },
+      after: { deleted_at: null },
+      at: now,
+    });
+    return ok(restored);
   });
 }
 
@@ -230,7 +264,7 @@ export async function previewUnsaved(
   const filter = validateFilter(input.filter);
   if (!filter.ok) return filter;
   let owner: string | null = null;
-  if (scope.kind === "contractor" || input.owner_id !== undefined) {
+  if (createsOwnRows(scope) || input.owner_id !== undefined) {
     const resolved = await resolveOwner(deps.prisma, scope, input.owner_id);
     if (!resolved.ok) return resolved;
     owner = resolved.value;

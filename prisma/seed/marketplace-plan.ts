@@ -7,14 +7,14 @@ import type { ContractorKey } from "./people.js";
 import type { LeadSourceSlug } from "./reference.js";
 
 /** One bid: who, which multiplier, and how many minutes after the lead arrived. */
-export interface BidPlan {
+interface BidPlan {
   who: ContractorKey;
   m: number;
   afterMin: number;
 }
 
 /** What happened in the response window of each rank, in rank order. */
-export type WindowPlan = { kind: "expired" } | { kind: "responded"; afterMin: number } | { kind: "open" };
+type WindowPlan = { kind: "expired" } | { kind: "responded"; afterMin: number } | { kind: "open" };
 
 /** One scripted lead. `createdAgoMs` is how long before `now` it arrived. */
 export interface LeadPlan {

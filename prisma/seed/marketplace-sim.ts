@@ -19,7 +19,7 @@ const ARCHIVE_AFTER_MS = 30 * DAY;
 export const STRIKES_TO_BAN = 3;
 
 /** A bid after the script has been played. */
-export interface SimBid {
+interface SimBid {
   id: string;
   who: ContractorKey;
   m: number;
@@ -50,7 +50,7 @@ export interface SimLead {
 }
 
 /** The stable id of a demo lead. */
-export function leadId(key: string): string {
+function leadId(key: string): string {
   return demoId(`lead:${key}`);
 }
 

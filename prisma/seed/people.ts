@@ -196,5 +196,12 @@ export async function seedPeople(ctx: SeedContext, ref: ReferenceData): Promise<
   });
   const users = await tx.user.createMany({ data: rows.map((r) => ({ ...r, updated_at: ctx.now })) });
   count(ctx, "users", users.count + (admin.id === userId("admin") ? 1 : 0));
+  // The manager's team (issue 15): signed in, Marcus sees only these contractors' rows.
+  const team = await tx.team.upsert({
+    where: { name: "Phoenix team" },
+    update: {},
+    create: { name: "Phoenix team", manager_id: managerId, created_at: at(ctx, -80 * DAY) },
+  });
+  await tx.user.updateMany({ where: { manager_id: managerId }, data: { team_id: team.id } });
   return { adminId: admin.id };
 }

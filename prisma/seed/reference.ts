@@ -1,11 +1,14 @@
 /**
- * Reference data: categories (seed 001 plus water heaters), lead sources with their bidding
- * windows and base costs, and the platform settings. Rows that already exist (a migration or
- * an admin may have made them) are kept as they are.
+ * Reference data: categories (seed 001 plus water heaters) and lead sources with their bidding
+ * windows and base costs. Not demo data: `applyReferenceData` runs with every `migrate` and every
+ * start (main.ts), whatever DEMO_DATA says, so a fresh production database takes in a lead at
+ * once. Idempotent: rows that already exist (an admin may have edited or retired them) are kept
+ * as they are, and only missing slugs are added.
  */
 import { DEFAULT_DISCOUNT_TABLE, type DiscountTier } from "../../core/marketplace/pricing.js";
-import type { Prisma } from "../generated/client.js";
-import { count, type SeedContext } from "./kit.js";
+import { discountTableOf, SETTING_KEYS } from "../../core/marketplace/settings.js";
+import type { Prisma, PrismaClient } from "../generated/client.js";
+import type { SeedContext } from "./kit.js";
 
 const CATEGORIES: ReadonlyArray<[slug: string, name: string, description: string]> = [
   ["plumbing", "Plumbing", "Plumbing services including repairs, installations, and maintenance"],
@@ -44,55 +47,51 @@ export function categoryId(ref: ReferenceData, slug: string): string {
   return id;
 }
 
-function isDiscountTable(value: unknown): value is DiscountTier[] {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every(
-      (t: unknown) =>
-        typeof t === "object" &&
-        t !== null &&
-        typeof (t as DiscountTier).minRating === "number" &&
-        typeof (t as DiscountTier).multiplier === "number",
-    )
-  );
-}
-
-/** Insert categories, lead sources and the discount-table setting; return ids and the table in force. */
-export async function seedReference(ctx: SeedContext): Promise<ReferenceData> {
-  const { tx } = ctx;
+/** Insert the categories and lead sources that are missing; returns how many rows were added. */
+export async function insertReferenceData(
+  tx: Prisma.TransactionClient,
+  now: Date,
+): Promise<{ categories: number; leadSources: number }> {
   const categories = await tx.category.createMany({
-    data: CATEGORIES.map(([slug, display_name, description]) => ({
-      slug,
-      display_name,
-      description,
-      created_at: ctx.now,
-    })),
+    data: CATEGORIES.map(([slug, display_name, description]) => ({ slug, display_name, description, created_at: now })),
     skipDuplicates: true,
   });
-  count(ctx, "categories", categories.count);
-  const categoryIds = new Map(
-    (await tx.category.findMany({ select: { id: true, slug: true } })).map((c) => [c.slug, c.id]),
-  );
-
   const sources = await tx.leadSource.createMany({
     data: Object.entries(LEAD_SOURCES).map(([slug, s]) => ({
       slug,
       display_name: s.name,
       bidding_window_seconds: s.windowSeconds,
       default_base_lead_cost: s.baseCost,
-      created_at: ctx.now,
+      created_at: now,
+      updated_at: now,
     })),
     skipDuplicates: true,
   });
-  count(ctx, "lead_sources", sources.count);
+  return { categories: categories.count, leadSources: sources.count };
+}
 
-  const settings: Prisma.SettingCreateManyInput[] = [
-    { key: "marketplace.discount_table", value: DEFAULT_DISCOUNT_TABLE.map((t) => ({ ...t })), updated_at: ctx.now },
-  ];
-  const inserted = await tx.setting.createMany({ data: settings, skipDuplicates: true });
-  count(ctx, "settings", inserted.count);
-  const stored = await tx.setting.findUnique({ where: { key: "marketplace.discount_table" } });
-  const discountTable = isDiscountTable(stored?.value) ? stored.value : DEFAULT_DISCOUNT_TABLE;
+/**
+ * Apply the reference data in one transaction (the `migrate` step and every start call this).
+ * Lead sources are retired, never deleted, so an admin's retired source stays retired.
+ */
+export async function applyReferenceData(
+  prisma: PrismaClient,
+  now: Date,
+): Promise<{ categories: number; leadSources: number }> {
+  return prisma.$transaction(async (tx) => insertReferenceData(tx, now), { timeout: 30_000, maxWait: 30_000 });
+}
+
+/** The demo's view of the reference data (it adds any that is missing, then reads ids and the discount table). */
+export async function seedReference(ctx: SeedContext): Promise<ReferenceData> {
+  const { tx } = ctx;
+  await insertReferenceData(tx, ctx.now);
+  const categoryRows = await tx.category.findMany({ select: { id: true, slug: true } });
+  ctx.counts.set("categories", categoryRows.length);
+  ctx.counts.set("lead_sources", await tx.leadSource.count());
+  // Settings come from migrations, admins and the demo's own marker: report what the table holds.
+  ctx.counts.set("settings", await tx.setting.count());
+  const categoryIds = new Map(categoryRows.map((c) => [c.slug, c.id]));
+  const stored = await tx.setting.findUnique({ where: { key: SETTING_KEYS.discountTable } });
+  const discountTable = discountTableOf(stored?.value) ?? DEFAULT_DISCOUNT_TABLE;
   return { categoryIds, discountTable };
 }

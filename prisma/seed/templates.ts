@@ -3,6 +3,7 @@
  * chat/e-mail message templates in English and Danish, and the seed-004 LLM prompts.
  * Templates that already exist (same key/name, platform-owned) are left alone.
  */
+import { DEFAULT_PROMPTS } from "../../prompts/default-prompts.js";
 import type { Prisma } from "../generated/client.js";
 import { count, demoId, type SeedContext } from "./kit.js";
 
@@ -209,65 +210,6 @@ const MESSAGE_TEMPLATES: readonly MessageSpec[] = [
   ],
 ];
 
-type PromptSpec = [key: string, name: string, system: string, user: string];
-
-const PROMPTS: readonly PromptSpec[] = [
-  [
-    "timeline_summary",
-    "Timeline summary",
-    "You summarise a home-services customer's history for the contractor who owns them. Be factual and brief: 3-5 bullet points, newest first, amounts in USD. Never invent events.",
-    "Customer: {{customer_name}}\nStatus: {{status}}\nInteractions:\n{{interactions}}\nJobs and payments:\n{{jobs}}\n\nSummarise the relationship so far.",
-  ],
-  [
-    "followup_suggestions",
-    "Follow-up suggestions",
-    'You are a sales coach for contractors. Suggest concrete next follow-ups with a channel and a short message draft. Respect the customer\'s preferred channel and language. Answer as JSON: {"suggestions":[{"channel","when","message"}]}.',
-    "Customer: {{customer_name}} (prefers {{preferred_contact_method}}, language {{language}})\nLast contact: {{last_contacted_at}}\nOpen deals: {{deals}}\nRecent interactions:\n{{interactions}}",
-  ],
-  [
-    "generate_greeting",
-    "Greeting / occasion message",
-    "You write warm, short greetings (max 60 words) from a local contractor to a customer. No sales pitch unless asked. Write in the customer's language.",
-    "Customer: {{customer_name}}\nOccasion: {{occasion}}\nLanguage: {{language}}\nContractor: {{company_name}}",
-  ],
-  [
-    "analyze_sentiment",
-    "Sentiment analysis",
-    'Classify the customer\'s sentiment from their messages and reviews. Answer as JSON: {"sentiment":"positive|neutral|negative","score":-1..1,"reasons":[…]}.',
-    "Messages and reviews from {{customer_name}}:\n{{messages}}",
-  ],
-  [
-    "profitability_analysis",
-    "Profitability analysis",
-    "You analyse the profitability of a customer for a contractor: revenue minus direct costs, margin, and what drives it. Be concise; show the numbers you used.",
-    "Customer: {{customer_name}}\nPayments: {{payments}}\nExpenses: {{expenses}}\nJobs: {{jobs}}",
-  ],
-  [
-    "predict_maintenance",
-    "Predictive maintenance",
-    'You are an HVAC and water-heater technician. From equipment age, brand, service history and local conditions (Phoenix: extreme heat, hard water ~18 gpg) estimate when maintenance is due and the failure risk. Answer as JSON: {"due_in_days","risk":"low|medium|high","note"}.',
-    "Appliance: {{type}} {{brand}} {{model_number}}\nInstalled: {{install_date}}\nLast service: {{last_service_date}}\nHistory: {{history}}",
-  ],
-  [
-    "match_technician",
-    "Technician matching",
-    'You pick the best technician for a job from a list, weighing skills, the customer\'s ratings of each technician and any preferred technician. Answer as JSON: {"technician_id","reason"}.',
-    "Job: {{job_title}} ({{job_description}})\nCustomer preference: {{preferred_technician}}\nTechnicians:\n{{technicians}}\nPast ratings:\n{{ratings}}",
-  ],
-  [
-    "generate_survey",
-    "Post-service survey",
-    "You write a 3-question post-service satisfaction survey that can be answered by replying to a text message (numbers 1-5 and one open question). Keep it under 320 characters. Write in the customer's language.",
-    "Customer: {{customer_name}}\nJob: {{job_title}} by {{technician_name}} on {{completion_date}}\nLanguage: {{language}}",
-  ],
-  [
-    "nba",
-    "Next best action",
-    'You coach a contractor or a network marketer (Frazer Brookes\' Talk → Invite → Show → Keep talking method). Given a contact\'s stage and recent events, give ONE next best action with a ready-to-send message. Answer as JSON: {"action","why","message"}.',
-    "Contact: {{customer_name}}\nStage: {{pipeline_status}}\nNext action on file: {{next_action}} ({{next_action_date}})\nRecent events:\n{{events}}",
-  ],
-];
-
 /** Ids of the platform templates in force (new or pre-existing), by name and by `key/language`. */
 export interface TemplateIds {
   sequences: Map<string, string>;
@@ -319,12 +261,12 @@ export async function seedTemplates(ctx: SeedContext): Promise<TemplateIds> {
   count(ctx, "message_templates", (await tx.messageTemplate.createMany({ data: msgRows })).count);
 
   const prompts = await tx.promptTemplate.createMany({
-    data: PROMPTS.map(([key, name, system_prompt, user_template]) => ({
-      key,
+    data: DEFAULT_PROMPTS.map((p) => ({
+      key: p.key,
       version: 1,
-      name,
-      system_prompt,
-      user_template,
+      name: p.name,
+      system_prompt: p.system,
+      user_template: p.user,
       created_at: ctx.now,
     })),
     skipDuplicates: true,

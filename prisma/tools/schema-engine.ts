@@ -17,6 +17,7 @@ import type {
 } from "@prisma/schema-engine-wasm";
 import pg from "pg";
 import { connectAdapter, endPools, migrationAwareFactory, type PgTarget, pgTarget, quoteIdent } from "./pg-adapter.js";
+import type { ProgressFn } from "./progress.js";
 import { extensionsIn, RESET_SHADOW_SQL, shadowUrl, stopShadow } from "./shadow.js";
 
 type EngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
@@ -247,15 +248,42 @@ async function readMigrationTable(target: PgTarget): Promise<MigrationRow[]> {
 // ---------------------------------------------------------------- public API
 
 /** Applies pending migrations like `prisma migrate deploy`; returns the names applied now. */
-export async function applyMigrations(url: string, opts: DbOptions = {}): Promise<{ applied: string[] }> {
+export async function applyMigrations(
+  url: string,
+  opts: DbOptions & { onProgress?: ProgressFn } = {},
+): Promise<{ applied: string[] }> {
   const target = pgTarget(url, opts.schema);
   if (target.schema !== "public") {
     await withClient(target, (c) => c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`));
   }
   const migrationsList = await readMigrations(opts.migrationsDir);
   const run = { main: target, datamodels: [{ path: "schema.prisma", content: MINIMAL_DATAMODEL }], log: opts.log };
-  const out = await withEngine(run, (e) => e.applyMigrations({ migrationsList, filters: FILTERS }));
-  return { applied: out.appliedMigrationNames };
+  const apply = async (list: MigrationList) =>
+    (await withEngine(run, (e) => e.applyMigrations({ migrationsList: list, filters: FILTERS }))).appliedMigrationNames;
+  if (!opts.onProgress) return { applied: await apply(migrationsList) };
+
+  // With a progress report: what is pending, then — on a database that already has data, where
+  // a migration can take long — one migration at a time, so the report names the one running.
+  // A fresh database takes them in one go (each engine start costs about half a second).
+  const report = opts.onProgress;
+  const rows = await readMigrationTable(target);
+  const done = new Set(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => r.migration_name));
+  const all = migrationsList.migrationDirectories;
+  const pending = all.filter((d) => !done.has(d.path));
+  if (pending.length === 0) return { applied: [] };
+  if (done.size === 0 || pending.length === 1) {
+    report(0, pending.length, pending.length === 1 ? (pending[0]?.path ?? "") : "all migrations (new database)");
+    const applied = await apply(migrationsList);
+    report(pending.length, pending.length, "done");
+    return { applied };
+  }
+  const applied: string[] = [];
+  for (const [i, d] of pending.entries()) {
+    report(i, pending.length, d.path);
+    applied.push(...(await apply({ ...migrationsList, migrationDirectories: all.slice(0, all.indexOf(d) + 1) })));
+  }
+  report(pending.length, pending.length, "done");
+  return { applied };
 }
 
 /** What `prisma migrate status` would say, plus drift SQL (`opts.drift: false` skips the 2 s shadow). */

@@ -136,7 +136,8 @@ export async function startBacktestApp(
     clock,
     scheduler,
     ids,
-    config: parseConfig({ NODE_ENV: "test" }),
+    // One key drives the whole API as hard as it can: rate limits (issue 11) off, as an operator may.
+    config: parseConfig({ NODE_ENV: "test", API_RATE_LIMIT: "0", HOOKS_RATE_LIMIT: "0" }),
     log: { info() {}, warn: (msg: string) => process.stderr.write(`[core] ${msg}\n`) },
   };
   const app = await buildApp({

@@ -22,11 +22,11 @@ export type FunnelEvent = (typeof WAVES)[number][number];
 
 /** The fake clock starts on a Monday morning; waves are 12 hours apart (Mon 09:00 … Thu 09:00 UTC). */
 export const START_AT = Date.parse("2026-01-05T09:00:00.000Z");
-export const WAVE_GAP_MS = 12 * 3_600_000;
+const WAVE_GAP_MS = 12 * 3_600_000;
 /** Events arrive up to this long after they happened (their timestamp is earlier than the clock). */
-export const MAX_DELIVERY_LAG_MS = 3 * 3_600_000;
+const MAX_DELIVERY_LAG_MS = 3 * 3_600_000;
 /** The checks run this long after the last wave: every reminder is due by then. */
-export const CHECK_AFTER_LAST_WAVE_MS = 3 * 3_600_000;
+const CHECK_AFTER_LAST_WAVE_MS = 3 * 3_600_000;
 /** The marketer's time zone: the DMO "today" and "this week" are local (Kundekort is Norwegian). */
 export const MARKETER_TZ = "Europe/Oslo";
 

@@ -7,7 +7,7 @@
 import { DateTime } from "luxon";
 import { CHECK_AT, type Dataset, type FunnelEvent, MARKETER_TZ, type PlannedEvent, START_AT } from "./generate.js";
 
-export const CANONICAL = [
+const CANONICAL = [
   "lead",
   "relationship",
   "invited",
@@ -16,7 +16,7 @@ export const CANONICAL = [
   "follow_up",
   "signed_up",
 ] as const;
-export type Canonical = (typeof CANONICAL)[number];
+type Canonical = (typeof CANONICAL)[number];
 
 const H = 3_600_000;
 /** Where each event moves the canonical status (forward only). DM_STARTED moves nothing. */
@@ -30,7 +30,7 @@ const MOVES: Partial<Record<FunnelEvent, Canonical>> = {
   JOINED_TEAM: "signed_up",
 };
 /** Seed 003: Video Sent → 24h and 48h; No-Show → 2h and 1 day, from the event's timestamp. */
-export const REMINDER_RULES: Partial<Record<FunnelEvent, ReadonlyArray<readonly [string, number]>>> = {
+const REMINDER_RULES: Partial<Record<FunnelEvent, ReadonlyArray<readonly [string, number]>>> = {
   VIDEO_SENT: [
     ["follow_up_24h", 24 * H],
     ["follow_up_48h", 48 * H],
@@ -43,7 +43,7 @@ export const REMINDER_RULES: Partial<Record<FunnelEvent, ReadonlyArray<readonly 
 /** A reminder is overdue one hour after its time (GET /customers/stats `reminders.overdue`). */
 const OVERDUE_AFTER_MS = H;
 
-export interface ExpectedReminder {
+interface ExpectedReminder {
   contact: number;
   type: string;
   at: number;
@@ -78,7 +78,7 @@ export interface Expected {
   nbaCandidates: number;
 }
 
-export interface DayWeek {
+interface DayWeek {
   today: number;
   week: number;
 }

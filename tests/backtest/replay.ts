@@ -9,12 +9,12 @@ import { CHECK_AT, type Contact, type Dataset, type Delivery, type PlannedEvent,
 import { inPool, type JsonClient } from "./http.js";
 
 /** How many requests between two maintain() calls. */
-export const MAINTAIN_EVERY = 5_000;
+const MAINTAIN_EVERY = 5_000;
 
 /** How far the fake clock moves at a time between waves; due wake-ups fire at each step. */
 export const TICK_MS = 30 * 60_000;
 
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   delivery: Delivery;
   status: number;
   body: string;
@@ -55,7 +55,7 @@ export interface ReplayOptions {
 }
 
 /** The JSON body of an event; a conflicting redelivery changes one property. */
-export function eventBody(e: PlannedEvent, c: Contact, customerId: string | undefined, conflict = false) {
+function eventBody(e: PlannedEvent, c: Contact, customerId: string | undefined, conflict = false) {
   const properties = conflict ? { ...e.properties, redelivered: "with another payload" } : e.properties;
   const base = { event_id: e.eventId, event_name: e.name, timestamp: e.timestamp, source: c.source, properties };
   if (e.wave === 0) {

@@ -7,7 +7,8 @@
  * contacts replayed through POST /api/events with duplicate and conflicting deliveries, then
  * the checks. Prints a summary; exits 1 with the list of failures when a check fails.
  */
-import cliProgress from "cli-progress";
+
+import { progressReporter } from "../../prisma/tools/progress.js";
 import { type BacktestReport, runBacktest } from "./backtest.js";
 import { type DbKind, openBacktestDb } from "./env.js";
 
@@ -57,38 +58,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** A cli-progress bar on a terminal; a plain line per phase and per 10 % otherwise (CI logs). */
-function progressReporter() {
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      { format: "{bar} {percentage}% | {value}/{total} requests | {phase}", hideCursor: true, stream: process.stderr },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update: (done: number, total: number, phase: string) => {
-        if (!started) {
-          bar.start(total, done, { phase });
-          started = true;
-        } else bar.update(done, { phase });
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let lastPhase = "";
-  let lastTenth = -1;
-  return {
-    update: (done: number, total: number, phase: string) => {
-      const tenth = Math.floor((10 * done) / Math.max(1, total));
-      if (phase === lastPhase && tenth === lastTenth) return;
-      lastPhase = phase;
-      lastTenth = tenth;
-      process.stderr.write(`[backtest] ${done}/${total} requests — ${phase}\n`);
-    },
-    stop: () => {},
-  };
-}
-
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function summary(r: BacktestReport, db: string, setupMs: number): string {
@@ -125,7 +94,7 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const db = await openBacktestDb(args.db);
   const setupMs = performance.now() - t0;
-  const progress = progressReporter();
+  const progress = progressReporter("backtest", { unit: "requests" });
   let report: BacktestReport;
   try {
     report = await runBacktest(db.url, args.db, {

@@ -222,7 +222,7 @@ async function checkKpis(exp: Expected, ctx: VerifyContext, contacts: number, f:
   const [stats, dmo, due] = await Promise.all([
     getJson(ctx.client, "/api/customers/stats"),
     getJson(ctx.client, "/api/kpi/dmo"),
-    getJson(ctx.client, "/api/reminders/due?limit=1"),
+    getJson(ctx.client, "/api/reminders/due?per_page=1"),
   ]);
   const s = stats as Record<string, unknown> & { dmo?: Record<string, unknown> };
   f.equal("stats: total", s.total, contacts);
@@ -259,7 +259,7 @@ async function checkNba(
   customerOf: (contact: number) => string,
   f: Failures,
 ): Promise<number> {
-  const overview = (await getJson(ctx.client, "/api/nba?limit=100")) as {
+  const overview = (await getJson(ctx.client, "/api/nba?per_page=100")) as {
     data?: Array<{ customer: { id: string }; top?: { action: string }; actions: unknown[] }>;
   };
   const rows = overview.data ?? [];

@@ -20,7 +20,7 @@ export const SIZES = {
 } as const;
 
 /** Each statement with its label, in order; `$1` is always `now`. */
-export const STATEMENTS: ReadonlyArray<[string, string]> = [
+const STATEMENTS: ReadonlyArray<[string, string]> = [
   [
     "owners",
     `INSERT INTO users (name, email, role, is_contractor, timezone)

@@ -41,7 +41,7 @@ async function requestFrom(session: string, name: string, language?: string): Pr
 describe("deciding a chat access request", () => {
   it("approves: the account is active, the person is told once with buttons, and it is audited", async () => {
     const nina = await requestFrom("sbx-nina", "Nina Newbie");
-    const r = await approveAccessRequest(w.deps, { userId: nina.id, actorUserId: admin.id });
+    const r = await approveAccessRequest(w.deps, { userId: nina.id, actor: { kind: "panel_user", userId: admin.id } });
     expect(r).toMatchObject({ ok: true, value: { changed: true, notified: true, user: { account_status: "active" } } });
     const [told] = await chat.fresh("sbx-nina");
     expect(told?.kind).toBe("access_decided");
@@ -49,27 +49,38 @@ describe("deciding a chat access request", () => {
     expect(told?.buttons.map((b) => b.data)).toEqual(["cmd:profile", "cmd:help"]);
     expect(textsOf(await chat.say("sbx-nina", "new", { choice: "cmd:profile" }))).toMatch(/^👤 Your profile/);
 
-    const again = await approveAccessRequest(w.deps, { userId: nina.id, actorUserId: admin.id });
+    const again = await approveAccessRequest(w.deps, {
+      userId: nina.id,
+      actor: { kind: "panel_user", userId: admin.id },
+    });
     expect(again).toMatchObject({ ok: true, value: { changed: false, notified: false } });
     expect(await chat.fresh("sbx-nina")).toEqual([]);
     const audit = await w.prisma.auditLog.findMany({ where: { entity_id: nina.id, action: "access.approved" } });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor_user_id: admin.id, actor_kind: "admin" });
+    expect(audit[0]).toMatchObject({ actor_user_id: admin.id, actor_kind: "panel_user" });
   });
 
   it("rejects: the account is disabled, the person is told with the note, in their language", async () => {
     const jens = await requestFrom("sbx-jens", "Jens Ny", "da");
-    const r = await rejectAccessRequest(w.deps, { userId: jens.id, actorUserId: admin.id, note: "Ukendt firma" });
+    const r = await rejectAccessRequest(w.deps, {
+      userId: jens.id,
+      actor: { kind: "panel_user", userId: admin.id },
+      note: "Ukendt firma",
+    });
     expect(r).toMatchObject({ ok: true, value: { changed: true, user: { account_status: "disabled" } } });
     expect(textsOf(await chat.fresh("sbx-jens"))).toBe(
       "Din anmodning om adgang blev ikke godkendt. Kontakt din administrator, hvis du mener, det er en fejl.\nNote: Ukendt firma",
     );
     expect(textsOf(await chat.say("sbx-jens", "new", { text: "/leads" }))).toMatch(/deaktiveret|disabled/);
-    expect(await rejectAccessRequest(w.deps, { userId: jens.id, actorUserId: admin.id })).toMatchObject({
+    expect(
+      await rejectAccessRequest(w.deps, { userId: jens.id, actor: { kind: "panel_user", userId: admin.id } }),
+    ).toMatchObject({
       ok: true,
       value: { changed: false },
     });
-    expect(await approveAccessRequest(w.deps, { userId: jens.id, actorUserId: admin.id })).toMatchObject({
+    expect(
+      await approveAccessRequest(w.deps, { userId: jens.id, actor: { kind: "panel_user", userId: admin.id } }),
+    ).toMatchObject({
       ok: false,
       code: "CONFLICT",
     });
@@ -79,16 +90,23 @@ describe("deciding a chat access request", () => {
   it("refuses deciders who are not admins, and people who do not exist", async () => {
     const lars = await requestFrom("sbx-lars", "Lars Later");
     const contractor = await makeContractor(w.prisma);
-    expect(await approveAccessRequest(w.deps, { userId: lars.id, actorUserId: contractor.id })).toMatchObject({
-      ok: false,
-      code: "FORBIDDEN",
-    });
-    expect(await approveAccessRequest(w.deps, { userId: lars.id, actorUserId: "nope" })).toMatchObject({
+    expect(
+      await approveAccessRequest(w.deps, { userId: lars.id, actor: { kind: "panel_user", userId: contractor.id } }),
+    ).toMatchObject({
       ok: false,
       code: "FORBIDDEN",
     });
     expect(
-      await approveAccessRequest(w.deps, { userId: "00000000-0000-4000-8000-000000000000", actorUserId: admin.id }),
+      await approveAccessRequest(w.deps, { userId: lars.id, actor: { kind: "panel_user", userId: "nope" } }),
+    ).toMatchObject({
+      ok: false,
+      code: "FORBIDDEN",
+    });
+    expect(
+      await approveAccessRequest(w.deps, {
+        userId: "00000000-0000-4000-8000-000000000000",
+        actor: { kind: "panel_user", userId: admin.id },
+      }),
     ).toMatchObject({ ok: false, code: "NOT_FOUND" });
     expect((await w.prisma.user.findUniqueOrThrow({ where: { id: lars.id } })).account_status).toBe("pending");
     expect(textsOf(await chat.say("sbx-lars", "new", { text: "/leads" }))).toMatch(/waiting for an admin/);

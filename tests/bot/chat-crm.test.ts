@@ -55,7 +55,11 @@ describe("/card", () => {
     expect(card?.text).toMatch(/^🗂 Anna Jensen\nLead · stage: Lead \(0 days\)/);
     expect(card?.text).toMatch(/No interactions logged yet\./);
     expect(card?.text).toMatch(/No nurturing running\./);
-    expect(card?.buttons.map((b) => b.data)).toEqual([`act:stage:${anna.id}`]);
+    expect(card?.buttons.map((b) => b.data)).toEqual([
+      `act:stage:${anna.id}`,
+      `svc:jd:${anna.id}`,
+      `svc:ap:${anna.id}`,
+    ]);
     expect(textsOf(await say("/card Jensne"))).toMatch(/^🗂 Anna Jensen/); // a typo still finds her
     expect(textsOf(await say("/card"))).toMatch(/Whose card\?/);
   });

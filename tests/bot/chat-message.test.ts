@@ -47,13 +47,14 @@ afterAll(async () => {
 });
 
 describe("answering a customer who came without a lead", () => {
-  it("relays the customer's message with Reply and Card buttons", async () => {
+  it("relays the customer's message with Reply, Suggest reply and Card buttons", async () => {
     expect(await sofieSays("Hi Mia, is the offer still open?")).toEqual([]);
     const [relayed] = await chat.fresh(M);
     expect(relayed?.kind).toBe("customer_reply");
     expect(relayed?.text).toBe("💬 Sofie Dahl: Hi Mia, is the offer still open?\n(Reply to this message to answer.)");
     expect(relayed?.buttons).toEqual([
       { label: "↩️ Reply", data: `reply:${sofie.id}` },
+      { label: "✨ Suggest reply", data: expect.stringMatching(/^ai:sg:[0-9a-f-]{36}$/) },
       { label: "🗂 Card", data: `act:card:${sofie.id}` },
     ]);
   });

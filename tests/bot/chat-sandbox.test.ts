@@ -1,12 +1,10 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatApp, createChatApp } from "../../bot/chat/app.js";
 import { sandboxChannel } from "../../bot/sandbox/channel.js";
-import { sandboxRoutes } from "../../bot/sandbox/routes.js";
 import { OutboxSender } from "../../jobs/outbox-sender.js";
-import { apiKey } from "../support/app.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
-import { contractorWithCode, MIN, marketplaceBasics, newLead, sandboxApp } from "./helpers.js";
+import { contractorWithCode, MIN, marketplaceBasics, newLead, sandboxApp, sandboxAuth } from "./helpers.js";
 
 interface SandboxMessage {
   seq: number;
@@ -38,7 +36,12 @@ afterAll(async () => {
 
 /** Send as someone; returns what the session received since it last looked. */
 async function say(session: string, as: string, body: Record<string, unknown>): Promise<SandboxMessage[]> {
-  const res = await app.inject({ method: "POST", url: "/api/sandbox/messages", payload: { session, as, ...body } });
+  const res = await app.inject({
+    method: "POST",
+    url: "/api/sandbox/messages",
+    payload: { session, as, ...body },
+    headers: sandboxAuth(app),
+  });
   expect(res.statusCode, res.body).toBeLessThan(300);
   return fresh(session);
 }
@@ -47,7 +50,11 @@ async function say(session: string, as: string, body: Record<string, unknown>): 
 async function fresh(session: string): Promise<SandboxMessage[]> {
   while ((await sender.tick()) > 0);
   const after = seen.get(session) ?? 0;
-  const res = await app.inject({ method: "GET", url: `/api/sandbox/messages?session=${session}&after=${after}` });
+  const res = await app.inject({
+    method: "GET",
+    url: `/api/sandbox/messages?session=${session}&after=${after}`,
+    headers: sandboxAuth(app),
+  });
   expect(res.statusCode, res.body).toBe(200);
   const page = res.json() as { messages: SandboxMessage[]; next: number };
   seen.set(session, page.next);
@@ -267,33 +274,23 @@ describe("the chat app through the sandbox channel", () => {
     const bad = await app.inject({
       method: "POST",
       url: "/api/sandbox/messages",
+      headers: sandboxAuth(app),
       payload: { session: "x", as: "contractor:nope", text: "hi" },
     });
     expect(bad.statusCode).toBe(400);
     const both = await app.inject({
       method: "POST",
       url: "/api/sandbox/messages",
+      headers: sandboxAuth(app),
       payload: { session: "x", as: "new", text: "hi", choice: "y" },
     });
     expect(both.statusCode).toBe(400);
     const ghost = await app.inject({
       method: "POST",
       url: "/api/sandbox/messages",
+      headers: sandboxAuth(app),
       payload: { session: "x", as: "customer:00000000-0000-4000-8000-000000000000", text: "hi" },
     });
     expect(ghost.statusCode).toBe(404);
-  });
-
-  it("needs an admin API key in production", async () => {
-    const prod = Fastify();
-    const deps = { ...w.deps, config: { ...w.deps.config, env: "production" as const } };
-    await prod.register(sandboxRoutes(deps, chat), { prefix: "/api/sandbox" });
-    const get = (headers: Record<string, string> = {}) =>
-      prod.inject({ method: "GET", url: "/api/sandbox/messages?session=prod-1", headers });
-    expect((await get()).statusCode).toBe(401);
-    const contractor = await w.prisma.user.findFirstOrThrow({ where: { role: "contractor" } });
-    expect((await get(await apiKey(w, contractor.id))).statusCode).toBe(401);
-    expect((await get(await apiKey(w))).statusCode).toBe(200);
-    await prod.close();
   });
 });

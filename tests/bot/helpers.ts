@@ -4,6 +4,7 @@ import type { ChatApp } from "../../bot/chat/app.js";
 import { sandboxRoutes } from "../../bot/sandbox/routes.js";
 import { createContractor, createLinkCode } from "../../core/accounts/contractor.service.js";
 import { createLead } from "../../core/marketplace/lead.service.js";
+import { apiKey } from "../support/app.js";
 import type { TestWorld } from "../support/deps.js";
 
 export const MIN = 60_000;
@@ -53,7 +54,17 @@ export async function newLead(w: TestWorld, title: string, customerName = "Anna 
   return r.value.lead;
 }
 
-/** The web app with the sandbox routes mounted, ready for `inject`. */
+/** The admin key each sandbox app's client sends (the sandbox API needs one). */
+const sandboxKeys = new WeakMap<FastifyInstance, { authorization: string }>();
+
+/** The Authorization header of an app made by `sandboxApp` (an admin API key). */
+export function sandboxAuth(app: FastifyInstance): { authorization: string } {
+  const auth = sandboxKeys.get(app);
+  if (!auth) throw new Error("not an app made by sandboxApp");
+  return auth;
+}
+
+/** The web app with the sandbox routes mounted, ready for `inject`, with an admin key for them. */
 export async function sandboxApp(w: TestWorld, chat: ChatApp): Promise<FastifyInstance> {
   const app = await buildApp({
     ...w.deps,
@@ -64,6 +75,7 @@ export async function sandboxApp(w: TestWorld, chat: ChatApp): Promise<FastifyIn
   });
   await app.register(sandboxRoutes(w.deps, chat), { prefix: "/api/sandbox" });
   await app.ready();
+  sandboxKeys.set(app, await apiKey(w));
   return app;
 }
 
@@ -96,14 +108,23 @@ export function sandboxClient(app: FastifyInstance, sender: { tick(): Promise<nu
   async function fresh(session: string): Promise<SandboxMessage[]> {
     while ((await sender.tick()) > 0);
     const after = seen.get(session) ?? 0;
-    const res = await app.inject({ method: "GET", url: `/api/sandbox/messages?session=${session}&after=${after}` });
+    const res = await app.inject({
+      method: "GET",
+      url: `/api/sandbox/messages?session=${session}&after=${after}`,
+      headers: sandboxAuth(app),
+    });
     if (res.statusCode !== 200) throw new Error(`GET messages: ${res.statusCode} ${res.body}`);
     const page = res.json() as { messages: SandboxMessage[]; next: number };
     seen.set(session, page.next);
     return page.messages;
   }
   async function say(session: string, as: string, body: Record<string, unknown>): Promise<SandboxMessage[]> {
-    const res = await app.inject({ method: "POST", url: "/api/sandbox/messages", payload: { session, as, ...body } });
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/sandbox/messages",
+      payload: { session, as, ...body },
+      headers: sandboxAuth(app),
+    });
     if (res.statusCode >= 300) throw new Error(`POST messages: ${res.statusCode} ${res.body}`);
     return fresh(session);
   }

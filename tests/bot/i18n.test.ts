@@ -19,10 +19,7 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
     baseCost: "40.00",
     discount: 0.9,
     closesAt: "2026-01-05T09:15:00.000Z",
-    buttons: [
-      { label: "×0.8", data: `bid:${ID}:0.8` },
-      { label: "Custom", data: `bid:${ID}:custom` },
-    ],
+    bidMultipliers: [0.8],
   },
   bid_placed: {
     kind: "bid_placed",
@@ -64,6 +61,7 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
   lead_lost: { kind: "lead_lost", leadId: ID, title: "AC repair", reason: "taken" },
   lead_contacted: { kind: "lead_contacted", leadId: ID, title: "AC repair", amount: "43.20", customerId: ID },
   customer_reply: { kind: "customer_reply", leadId: ID, customerId: ID, customerName: "Anna", text: "Thanks!" },
+  negative_sentiment: { kind: "negative_sentiment", customerId: ID, customerName: "Anna", messageId: ID, score: -0.6 },
   appeal_received: { kind: "appeal_received", appealId: ID },
   appeal_decided: { kind: "appeal_decided", appealId: ID, approved: false, note: "Two strikes were fair" },
   access_decided: { kind: "access_decided", userId: ID, name: "Nina", approved: true, note: null },
@@ -97,6 +95,16 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
   },
   high_interest: { kind: "high_interest", sequenceId: ID, customerId: ID, customerName: "Anna", clicks: 2 },
   conversion_celebration: { kind: "conversion_celebration", sequenceId: ID, customerName: "Anna", revenue: "9000.00" },
+  survey_low_score: {
+    kind: "survey_low_score",
+    customerId: ID,
+    customerName: "Anna",
+    jobId: ID,
+    jobTitle: "AC repair",
+    technicianName: "Mike",
+    rating: 1,
+    comment: "Late and messy",
+  },
   morning_summary: {
     kind: "morning_summary",
     agenda: {
@@ -130,6 +138,8 @@ const EXAMPLES: { [K in Notice["kind"]]: Extract<Notice, { kind: K }> } = {
       ],
       dmo: { invites: { today: 2, goal: 5 }, followUps: { today: 5, goal: 5 }, streakDays: 3, goalsHitToday: false },
     },
+    drafts: [{ draftId: ID, kind: "greeting", customerId: ID, customerName: "Dora", text: "Happy holidays!" }],
+    coaching: { engine: "rules", tips: [{ id: "invites_short", vars: { left: 3, today: 2, goal: 5 }, text: "x" }] },
   },
 };
 
@@ -155,7 +165,7 @@ describe("the chat catalogues", () => {
       for (const notice of Object.values(EXAMPLES)) {
         const r = renderNotice(notice, { lang, tz: "Europe/Copenhagen", now: NOW });
         expect(r.text, `${lang} ${notice.kind}`).not.toMatch(
-          /\{\{|notice\.|urgency\.|window\.|duration\.|today\.|stage\.|nba\.|reminder_type\./,
+          /\{\{|notice\.|urgency\.|window\.|duration\.|today\.|stage\.|nba\.|reminder_type\.|ai\.|coach\./,
         );
         expect(r.text.length, `${lang} ${notice.kind}`).toBeGreaterThan(3);
       }

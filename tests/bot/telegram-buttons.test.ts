@@ -61,7 +61,7 @@ describe("buttons on Telegram", () => {
       });
     });
     expect(nudge?.text).toMatch(/^💬 Sofie Dahl: Still available\?/);
-    expect(keyboard(nudge)).toEqual([["↩️ Reply", "🗂 Card"]]);
+    expect(keyboard(nudge)).toEqual([["↩️ Reply", "✨ Suggest reply"], ["🗂 Card"]]);
     expect((await presses(nudge, `reply:${sofie.id}`))[0]?.text).toBe(
       "✍️ Type your message to Sofie Dahl. (/cancel to stop)",
     );

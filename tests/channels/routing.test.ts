@@ -1,12 +1,13 @@
 /**
  * Routing a customer message: the preferred channel, else the next allowed one (opted out there,
  * no address, WhatsApp outside the 24-hour window for free text). The pure rule, then the same
- * rule where messages are enqueued (nurturing's chooseDestination), then every attempt on its row.
+ * rule where messages are enqueued (core/messaging/customer-message.ts, the one path every customer
+ * message takes), then every attempt on its row.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decideCustomerMessage, loadCustomerFacts } from "../../core/messaging/customer-message.js";
 import { routeCandidates } from "../../core/messaging/route-candidates.js";
 import { chooseRoute, type RouteCandidate, type RouteInput } from "../../core/messaging/routing.js";
-import { chooseDestination } from "../../core/nurturing/reach.js";
 import type { Channel } from "../../core/ports.js";
 import { OutboxSender } from "../../jobs/outbox-sender.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
@@ -87,16 +88,18 @@ describe("routing where messages are enqueued", () => {
     await w.prisma.channelIdentity.create({
       data: { channel: "whatsapp", address: "16025550777@s.whatsapp.net", customer_id: customer.id, opted_out: true },
     });
-    const dest = await chooseDestination(w.prisma, customer, null, { now: w.clock.now() });
-    expect(dest).toEqual({ channel: "sms", address: customer.phone, identityId: null });
+    // A nurturing step: template text, no channel asked for.
+    const destination = async () =>
+      decideCustomerMessage(
+        await loadCustomerFacts(w.prisma, customer, w.deps.config),
+        { answer: false, templated: true },
+        w.clock.now(),
+      );
+    expect(await destination()).toMatchObject({ channel: "sms", address: customer.phone, identityId: null });
     await w.prisma.channelIdentity.create({
       data: { channel: "sms", address: customer.phone as string, opted_out: true },
     });
-    expect(await chooseDestination(w.prisma, customer, null, { now: w.clock.now() })).toEqual({
-      channel: "email",
-      address: customer.email,
-      identityId: null,
-    });
+    expect(await destination()).toMatchObject({ channel: "email", address: customer.email, identityId: null });
     const candidates = await routeCandidates(w.prisma, customer);
     expect(candidates.find((x) => x.channel === "sms")?.optedOut).toBe(true);
   });

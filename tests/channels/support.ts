@@ -23,7 +23,8 @@ export class SmtpSink {
 
   private constructor(private readonly server: SMTPServer) {}
 
-  static async start(): Promise<SmtpSink> {
+  /** Listen on loopback; `port` 0 picks a free one (pass an old sink's port to bring a server "back"). */
+  static async start(port = 0): Promise<SmtpSink> {
     let sink!: SmtpSink;
     const server = new SMTPServer({
       authOptional: true,
@@ -47,13 +48,16 @@ export class SmtpSink {
       },
     });
     sink = new SmtpSink(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return sink;
   }
 
+  get port(): number {
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
   get url(): string {
-    const { port } = this.server.server.address() as AddressInfo;
-    return `smtp://127.0.0.1:${port}`;
+    return `smtp://127.0.0.1:${this.port}`;
   }
 
   close(): Promise<void> {

@@ -80,7 +80,9 @@ describe("event write paths", () => {
     ]);
     expect(result.reminders.map((r: { id: string }) => r.id)).toEqual(reminders.map((r) => r.id));
     for (const r of reminders) expect(w.scheduler.pending.get(`reminder:${r.id}`)).toEqual(r.scheduled_for);
-    const moved = await w.prisma.eventLog.findUniqueOrThrow({ where: { event_id: `${body.event_id}:status` } });
+    const moved = await w.prisma.eventLog.findFirstOrThrow({
+      where: { event_id: `${body.event_id}:status`, owner_id: me },
+    });
     const properties = { from: "lead", to: "presentation_sent", cause: body.event_id };
     expect(moved).toMatchObject({ event_name: "STATUS_CHANGED", customer_id: id, owner_id: me, properties });
     // The fingerprint the statement computed for an id it drew equals the one the service computes.

@@ -81,13 +81,15 @@ describe("events: idempotent by event_id (Stripe semantics)", () => {
     expect((await remindersOf(c.id)).map((r) => r.type)).toEqual(["follow_up_2h", "follow_up_1d"]);
   });
 
-  it("another owner reusing an event_id gets a conflict, never the first owner's result", async () => {
+  it("another owner reusing an event_id records their own event (idempotency is per owner), never the first owner's result", async () => {
     const c = await freshCustomer();
     const body = { event_id: `evt-${++seq}`, event_name: "DM_STARTED", timestamp: iso(w.clock.now().getTime()) };
     expect((await post({ ...body, customer_id: c.id })).statusCode).toBe(201);
-    const stolen = await post(body, theirs);
-    expect(stolen.statusCode).toBe(409);
-    expect(JSON.stringify(stolen.json())).not.toContain(c.id);
+    const theirsToo = await post(body, theirs);
+    expect(theirsToo.statusCode).toBe(201);
+    expect(JSON.stringify(theirsToo.json())).not.toContain(c.id);
+    expect((await post(body, theirs)).statusCode).toBe(200);
+    expect(await w.prisma.eventLog.count({ where: { event_id: body.event_id } })).toBe(2);
   });
 
   it("rejects a bad envelope: unknown event, bad time, future time, unknown field", async () => {

@@ -59,7 +59,7 @@ describe("interactions", () => {
       },
     });
     expect(meeting.json()).toMatchObject({ completed: false, content: "Zoom" });
-    const upcoming = (await app.inject({ url: "/api/interactions/upcoming?limit=5", headers: mine })).json();
+    const upcoming = (await app.inject({ url: "/api/interactions/upcoming?per_page=5", headers: mine })).json();
     expect(upcoming.data.map((i: { id: string }) => i.id)).toEqual([meeting.json().id]);
     const done = await app.inject({
       method: "PUT",

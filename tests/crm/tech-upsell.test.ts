@@ -36,6 +36,10 @@ describe("stale estimates and the tech-upsell loop", () => {
     expect(isStaleEstimate({ ...base, last_activity_at: now }, now)).toBe(false);
     expect(isStaleEstimate({ ...base, stage_name: "Negotiation" }, now)).toBe(false);
     expect(isStaleEstimate({ ...base, status: "won" }, now)).toBe(false);
+    // The boundary: strictly more than 3 days; at exactly 3 days neither the stage nor the quiet counts.
+    const exactly = new Date(now.getTime() - 3 * DAY);
+    expect(isStaleEstimate({ ...base, stage_entered_at: exactly }, now)).toBe(false);
+    expect(isStaleEstimate({ ...base, last_activity_at: exactly }, now)).toBe(false);
     expect([2, 5, 9].map(stageUrgency)).toEqual(["fresh", "aging", "stale"]);
     const p = await makePipeline(w.prisma);
     const sent = p.stages.find((s) => s.name === "Sent")?.id as string;
@@ -53,8 +57,20 @@ describe("stale estimates and the tech-upsell loop", () => {
       stage_entered_at: old,
       last_activity_at: now,
     });
+    const atBoundary = await makeDeal(w.prisma, {
+      owner_id: me,
+      pipeline_id: p.id,
+      stage_id: sent,
+      stage_entered_at: old,
+      last_activity_at: new Date(now.getTime() - 3 * DAY),
+    });
     const found = await w.prisma.deal.findMany({ where: { ...staleEstimateWhere(now), pipeline_id: p.id } });
     expect(found.map((d) => d.id)).toEqual([stale.id]);
+    // The query and the predicate agree on both sides of the boundary, one millisecond apart.
+    const later = new Date(now.getTime() + 1);
+    expect(isStaleEstimate({ ...base, last_activity_at: atBoundary.last_activity_at }, later)).toBe(true);
+    const foundLater = await w.prisma.deal.findMany({ where: { ...staleEstimateWhere(later), pipeline_id: p.id } });
+    expect(foundLater.map((d) => d.id).sort()).toEqual([stale.id, atBoundary.id].sort());
   });
 
   it("closing a job as 'Equipment End of Life' makes one Replacements deal and tells the sales manager once", async () => {

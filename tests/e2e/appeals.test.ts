@@ -6,7 +6,7 @@ import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("the appeals queue in a real browser", () => {
+describe("the appeals queue in a real browser", { retry: 2 }, () => {
   it("approves the banned contractor's appeal inline: the card swaps without a reload and the chat gets the notice", async () => {
     const quickfix = userId("quickfix");
     const appealId = demoId("appeal:quickfix");

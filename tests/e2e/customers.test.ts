@@ -3,7 +3,7 @@ import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("the customer card in a real browser", () => {
+describe("the customer card in a real browser", { retry: 2 }, () => {
   it("finds a customer by search, opens the card, edits a field inline and sees it saved after a reload", async () => {
     const page = await e2e.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // The refused edit's 422 is expected; anything else is a bug (a CSP violation, a script error).

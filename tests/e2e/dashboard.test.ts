@@ -8,7 +8,7 @@ import { marketplaceKpis } from "../../core/kpi/marketplace.kpi.js";
 import { pulseMetrics, valueVsRevenue, weeklyStats } from "../../core/kpi/nurturing.kpi.js";
 import { launchBrowser, type PanelServer, screenshot, signIn, startPanel } from "./support.js";
 
-describe("dashboard in Chromium", () => {
+describe("dashboard in Chromium", { retry: 2 }, () => {
   let server: PanelServer;
   let browser: Browser;
   let page: Page;
@@ -89,7 +89,7 @@ describe("dashboard in Chromium", () => {
       source: "web",
     });
     if (!r.ok) throw new Error(r.message);
-    const stored = await prisma.eventLog.findUniqueOrThrow({ where: { event_id: "e2e-dashboard-ticker-1" } });
+    const stored = await prisma.eventLog.findFirstOrThrow({ where: { event_id: "e2e-dashboard-ticker-1" } });
 
     const item = page.locator(`#ticker li[data-event-id="${stored.id}"]`);
     await item.waitFor({ timeout: 15_000 });

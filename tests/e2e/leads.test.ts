@@ -5,7 +5,7 @@ import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("leads, contractors and ops in a real browser", () => {
+describe("leads, contractors and ops in a real browser", { retry: 2 }, () => {
   it("filters leads with htmx (table swapped, URL pushed, no reload) and opens a lead's evidence", async () => {
     const page = await e2e.browser.newPage();
     const errors = pageErrors(page);

@@ -4,7 +4,7 @@ import { ADMIN, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("the panel in a real browser", () => {
+describe("the panel in a real browser", { retry: 2 }, () => {
   it("refuses a wrong password, then signs in and shows the dashboard", async () => {
     const page = await e2e.browser.newPage();
     const errors: string[] = [];

@@ -4,7 +4,7 @@ import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("the pipeline Kanban in a real browser", () => {
+describe("the pipeline Kanban in a real browser", { retry: 2 }, () => {
   it("drags a deal to another stage with the mouse; the move is saved and survives a reload", async () => {
     const pipelineId = demoId("pipeline:residential");
     const dealId = demoId("deal:residential:patel");

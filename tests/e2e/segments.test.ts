@@ -4,7 +4,7 @@ import { pageErrors, screenshot, signIn, useBrowserPanel } from "./support.js";
 
 const e2e = useBrowserPanel();
 
-describe("segments in a real browser", () => {
+describe("segments in a real browser", { retry: 2 }, () => {
   it("builds a two-row segment whose live count matches the database, saves it and blasts it", async () => {
     const ownerId = userId("breeze");
     const expected = await e2e.server.w.prisma.customer.count({

@@ -11,7 +11,7 @@ const markPage = (page: Page) =>
   });
 const marked = (page: Page) => page.evaluate(() => (window as unknown as { __marker?: number }).__marker);
 
-describe("templates in a real browser", () => {
+describe("templates in a real browser", { retry: 2 }, () => {
   it("edits a sequence template: steps editor and live preview without a reload, then saves", async () => {
     const tpl = await e2e.server.w.prisma.sequenceTemplate.findFirstOrThrow({ where: { name: "replacement_urgent" } });
     const steps = tpl.steps as Array<{ text: string }>;

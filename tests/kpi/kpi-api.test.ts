@@ -73,10 +73,10 @@ describe("KPI API", () => {
       revenue_usd: 2000,
       pitch: "We generated $4k in opportunities. You closed $2k. Let's go get the rest.",
     });
-    const activity = (await get("/api/kpi/activity?limit=3", keyA)).json().data;
+    const activity = (await get("/api/kpi/activity?per_page=3", keyA)).json().data;
     expect(activity).toHaveLength(3);
     expect(activity[0]).toMatchObject({ type: "booked", sequence_type: "replacement_urgent" });
-    expect((await get("/api/kpi/activity?limit=500", keyA)).statusCode).toBe(400);
+    expect((await get("/api/kpi/activity?per_page=500", keyA)).statusCode).toBe(400);
     const market = (await get("/api/kpi/marketplace?weeks=4", keyA)).json();
     expect(market).toMatchObject({ won: 0, contact_rate: 0, first_response_minutes: { median: null, count: 0 } });
     expect(market.revenue_per_week).toHaveLength(4);

@@ -118,10 +118,12 @@ describe("marketplace KPIs", () => {
       const conversions = mine(await w.prisma.conversion.findMany());
       const leads = await w.prisma.lead.findMany({ include: { bids: true } });
 
-      const won = bids.filter((x) => x.response_window_starts_at && x.response_window_starts_at <= NOW);
-      const contacted = won.filter((x) => x.responded_at);
+      const opened = bids.filter((x) => x.response_window_starts_at && x.response_window_starts_at <= NOW);
+      // A window on a lead that ended UNREACHABLE is not a won lead (the customer's opt-out is nobody's miss).
+      const won = opened.filter((x) => leads.find((l) => l.id === x.lead_id)?.status !== "UNREACHABLE");
+      const contacted = opened.filter((x) => x.responded_at);
       const ttc = contacted.map((x) => (x.responded_at!.getTime() - x.response_window_starts_at!.getTime()) / MIN);
-      const firstHuman = won.flatMap((x) => {
+      const firstHuman = opened.flatMap((x) => {
         const start = x.response_window_starts_at!;
         const times = messages
           .filter(

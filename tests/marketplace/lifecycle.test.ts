@@ -56,8 +56,8 @@ async function newLead(title: string, phone = "+1 602 555 0142") {
 }
 
 async function expectMetricsMatchRecount(contractorId: string) {
-  const bids = await w.prisma.bid.findMany({ where: { contractor_id: contractorId } });
-  const expected = recountMetrics(bids);
+  const bids = await w.prisma.bid.findMany({ where: { contractor_id: contractorId }, include: { lead: true } });
+  const expected = recountMetrics(bids.map((b) => ({ ...b, lead_status: b.lead.status })));
   const stored = await w.prisma.contractorMetrics.findUniqueOrThrow({ where: { contractor_id: contractorId } });
   expect({
     total_bids_placed: stored.total_bids_placed,
@@ -199,7 +199,11 @@ describe("a lead's whole life on a fake clock", () => {
     expect((appeal.value.evidence as unknown[]).length).toBe(1);
     const second = await createAppeal(w.deps, { contractorId: c3 as string, reason: "Please look at my appeal." });
     expect(second.ok ? "ok" : second.code).toBe("APPEAL_PENDING");
-    const decided = await decideAppeal(w.deps, { appealId: appeal.value.id, reviewerId: null, approve: true });
+    const decided = await decideAppeal(w.deps, {
+      appealId: appeal.value.id,
+      actor: { kind: "api_key" },
+      approve: true,
+    });
     expect(decided.ok).toBe(true);
     const unbanned = await w.prisma.user.findUniqueOrThrow({ where: { id: c3 as string } });
     expect(unbanned.is_bidding_banned).toBe(false);

@@ -1,7 +1,8 @@
 /**
  * Property tests of the marketplace (DESIGN.md § "Domain rules → Marketplace"): random
  * sequences of leads, bids and raises (valid and invalid), answers by any contractor at any
- * time, clock jumps, scheduler restarts, duplicate and early wake-ups and reconciler passes,
+ * time, customers replying STOP (so their lead ends UNREACHABLE: no strike, no charge, not a won
+ * lead in the figures), clock jumps, scheduler restarts, duplicate and early wake-ups and reconciler passes,
  * with every rule checked after every step. One database for the file; each run has its own
  * contractors, ZIP codes and leads and looks only at its own rows.
  * FC_RUNS=500 searches longer; FC_SEED (with the printed seed) replays a failure.
@@ -98,6 +99,7 @@ const stepArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("restart" as const) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("duplicate" as const), key: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("reconcile" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("stop" as const), who: fc.nat(2) }) },
 );
 type Step = typeof stepArb extends fc.Arbitrary<infer S> ? S : never;
 
@@ -112,7 +114,12 @@ interface Seen {
   intake: Map<string, { id: string; at: number }>;
   bids: Map<string, { status: string; cents: number; multiplier: number }>;
   leads: Map<string, string>;
+  /** Customer e-mail addresses that replied STOP (their only address: they cannot be reached). */
+  stopped: Set<string>;
 }
+
+/** The e-mail address of customer `who` of a run (leads carry no phone here). */
+const customerEmail = (run: MarketRun, who: number) => `${run.zips[0]}-${who}@customers.example.com`;
 
 async function runStep(run: MarketRun, seen: Seen, s: Step): Promise<void> {
   const now = w.clock.now();
@@ -125,7 +132,7 @@ async function runStep(run: MarketRun, seen: Seen, s: Step): Promise<void> {
         category: cat,
         title: `Job ${n}`,
         customer_name: "Pat Customer",
-        customer_email: `${run.zips[0]}-${s.who}@customers.example.com`,
+        customer_email: customerEmail(run, s.who),
         customer_zip_code: zip,
         lead_source: SOURCES[s.src]?.slug,
         base_lead_cost: s.base,
@@ -196,8 +203,18 @@ async function runStep(run: MarketRun, seen: Seen, s: Step): Promise<void> {
         (bid.response_window_ends_at as Date) > now &&
         lead.status === `PENDING_RESPONSE_${bid.bid_rank}`;
       const relay = lead.status === "CONTACTED" && lead.contacted_by_id === c.id;
+      // A customer who replied STOP cannot be reached: the contact is refused (the lead ends
+      // UNREACHABLE, nobody is charged), and so is a later relay.
+      const stopped = seen.stopped.has(lead.customer_email ?? "");
       const r = await sendLeadMessage(run.deps, { leadId, contractorId: c.id, text: "Hello, I can help." });
-      const expected = open || relay ? ["ok"] : ["NO_OPEN_WINDOW", "BID_WINDOW_CLOSED"];
+      const expected =
+        open && stopped
+          ? ["CUSTOMER_UNREACHABLE"]
+          : relay && stopped
+            ? ["CUSTOMER_OPTED_OUT"]
+            : open || relay
+              ? ["ok"]
+              : ["NO_OPEN_WINDOW", "BID_WINDOW_CLOSED"];
       expect(expected, `answer on a ${lead.status} lead`).toContain(outcome(r));
       if (r.ok) expect(r.value.contacted).toBe(open);
       return;
@@ -225,6 +242,16 @@ async function runStep(run: MarketRun, seen: Seen, s: Step): Promise<void> {
     case "reconcile":
       await reconcileMarketplace(run.deps);
       return;
+    case "stop": {
+      const address = customerEmail(run, s.who);
+      await w.prisma.channelIdentity.upsert({
+        where: { channel_address: { channel: "email", address } },
+        create: { channel: "email", address, opted_out: true, opted_out_at: now },
+        update: { opted_out: true, opted_out_at: now },
+      });
+      seen.stopped.add(address);
+      return;
+    }
   }
 }
 
@@ -232,8 +259,8 @@ async function runStep(run: MarketRun, seen: Seen, s: Step): Promise<void> {
 
 const LEAD_FLOW = ["ACTIVE", "PENDING_RESPONSE_1", "PENDING_RESPONSE_2", "PENDING_RESPONSE_3"];
 /** Statuses a lead may show after `s`: the same or later in the flow, or an end; an end never changes. */
-const leadNext = (s: string) =>
-  s === "CONTACTED" || s === "EXPIRED" ? [s] : [...LEAD_FLOW.slice(LEAD_FLOW.indexOf(s)), "CONTACTED", "EXPIRED"];
+const ENDS = ["CONTACTED", "EXPIRED", "UNREACHABLE"];
+const leadNext = (s: string) => (ENDS.includes(s) ? [s] : [...LEAD_FLOW.slice(LEAD_FLOW.indexOf(s)), ...ENDS]);
 /** Statuses a bid may show after another: ACTIVE → WON | LOST, WON → EXPIRED. */
 const BID_NEXT: Record<string, string[]> = {
   ACTIVE: ["ACTIVE", "WON", "LOST", "EXPIRED"],
@@ -288,17 +315,27 @@ async function checkInvariants(run: MarketRun, seen: Seen): Promise<void> {
 
     // Windows pass down in turn, each as long as configured: rank N's opens after close and after
     // rank N−1's ended, so two windows of one lead never overlap.
+    // (The window open when the customer turned out unreachable was closed then: shorter.)
     let lastEnd = ms(lead.bidding_closes_at);
+    const unreachable = lead.status === "UNREACHABLE";
     for (const b of ranked.filter((x) => x.response_window_starts_at)) {
       expect(ms(b.response_window_starts_at), `${where}: overlapping windows`).toBeGreaterThanOrEqual(lastEnd);
-      expect(ms(b.response_window_ends_at) - ms(b.response_window_starts_at), `${where}: window`).toBe(WINDOW_MS);
+      const length = ms(b.response_window_ends_at) - ms(b.response_window_starts_at);
+      const closedEarly = unreachable && b.status === "WON";
+      expect(length, `${where}: window`).toSatisfy((l) => (closedEarly ? l > 0 && l <= WINDOW_MS : l === WINDOW_MS));
       lastEnd = ms(b.response_window_ends_at);
     }
     // Never two open windows: at most one WON bid awaiting an answer, and the lead shows its rank.
     const waiting = lb.filter((b) => b.status === "WON" && !b.responded_at);
     expect(waiting.length, `${where}: bids awaiting an answer`).toBeLessThanOrEqual(1);
     expect(waiting.filter((b) => ms(b.response_window_ends_at) > now).length).toBeLessThanOrEqual(1);
-    const current = waiting[0];
+    // An UNREACHABLE lead keeps its last window's bid WON and unanswered, closed (no strike, no charge).
+    const current = unreachable ? undefined : waiting[0];
+    if (unreachable) {
+      expect(waiting.length, `${where}: the closed window`).toBe(1);
+      expect(ms(waiting[0]?.response_window_ends_at ?? null), `${where}: closed`).toBeLessThanOrEqual(now + 1);
+      expect(lead.current_rank, `${where}: rank`).toBeNull();
+    }
     expect(lead.status.startsWith("PENDING_RESPONSE"), `${where}: pending iff a window`).toBe(Boolean(current));
     if (current)
       expect([lead.status, lead.current_rank]).toEqual([`PENDING_RESPONSE_${current.bid_rank}`, current.bid_rank]);
@@ -317,8 +354,8 @@ async function checkInvariants(run: MarketRun, seen: Seen): Promise<void> {
     } else {
       expect(answered.length + conv.length, `${where}: contact without CONTACTED`).toBe(0);
     }
-    // A finished lead (CONTACTED, or EXPIRED: nobody bid or every window ran out) keeps no bid ACTIVE.
-    if (lead.status === "CONTACTED" || lead.status === "EXPIRED") {
+    // A finished lead (CONTACTED; EXPIRED: nobody bid or every window ran out; UNREACHABLE) keeps no bid ACTIVE.
+    if (ENDS.includes(lead.status)) {
       expect([lb.filter((b) => b.status === "ACTIVE").length, lead.current_rank], where).toEqual([0, null]);
     }
   }
@@ -345,8 +382,11 @@ async function checkInvariants(run: MarketRun, seen: Seen): Promise<void> {
     const [start, end] = [ms(b.response_window_starts_at), ms(b.response_window_ends_at)];
     expect(b.response_window_starts_at !== null, `${where}: window`).toBe(b.status === "WON" || b.status === "EXPIRED");
     if (b.responded_at) expect(ms(b.responded_at), `${where}: answered`).toSatisfy((t) => t >= start && t < end);
+    const closedEarly = leads.find((l) => l.id === b.lead_id)?.status === "UNREACHABLE";
     if (b.window_warned_at)
-      expect(ms(b.window_warned_at), `${where}: warned`).toSatisfy((t) => t >= end - WARNING_MS && t < end);
+      expect(ms(b.window_warned_at), `${where}: warned`).toSatisfy(
+        (t) => t >= end - WARNING_MS && (closedEarly ? t <= end : t < end),
+      );
     // One strike per unanswered window: a strike exists iff the bid is EXPIRED (strike_applied),
     // logged once the window has ended.
     const own = strikes.filter((s) => s.bid_id === b.id);
@@ -379,7 +419,10 @@ async function checkInvariants(run: MarketRun, seen: Seen): Promise<void> {
       avg_time_to_contact_minutes: m.avg_time_to_contact_minutes,
       total_spent_cents: toCents(m.total_spent),
     };
-    expect(stored, `${where}: metrics`).toEqual(recountMetrics(bids.filter((b) => b.contractor_id === u.id)));
+    const mine = bids
+      .filter((b) => b.contractor_id === u.id)
+      .map((b) => ({ ...b, lead_status: leads.find((l) => l.id === b.lead_id)?.status }));
+    expect(stored, `${where}: metrics`).toEqual(recountMetrics(mine));
   }
 }
 
@@ -394,7 +437,7 @@ describe("marketplace properties", () => {
         fc.array(stepArb, { minLength: 10, maxLength: 60, size: "+1" }),
         async (specs, firstLead, steps) => {
           const run = await startRun(w, specs);
-          const seen: Seen = { intake: new Map(), bids: new Map(), leads: new Map() };
+          const seen: Seen = { intake: new Map(), bids: new Map(), leads: new Map(), stopped: new Set() };
           for (const s of [firstLead, ...steps]) {
             await runStep(run, seen, s);
             await checkInvariants(run, seen);
@@ -405,7 +448,7 @@ describe("marketplace properties", () => {
             await reconcileMarketplace(run.deps);
             await checkInvariants(run, seen);
           }
-          const unresolved = [...seen.leads.values()].filter((st) => st !== "CONTACTED" && st !== "EXPIRED");
+          const unresolved = [...seen.leads.values()].filter((st) => !ENDS.includes(st));
           expect(unresolved, "leads left unresolved").toEqual([]);
         },
       ),

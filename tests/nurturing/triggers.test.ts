@@ -104,8 +104,12 @@ describe("stale estimates", () => {
     await reconcileNurturing(w.deps);
     expect(await w.prisma.outboundMessage.count({ where: { kind: "stale_estimate" } })).toBe(1);
 
-    // Two days later the fresh one has gone stale too.
+    // Two days later the fresh one has been quiet exactly 3 days: not stale yet ("> 3 days")…
     w.clock.advance(2 * DAY);
+    await reconcileNurturing(w.deps);
+    expect(await w.prisma.outboundMessage.count({ where: { kind: "stale_estimate" } })).toBe(1);
+    // …one millisecond more and it has gone stale too.
+    w.clock.advance(1);
     await reconcileNurturing(w.deps);
     expect(await w.prisma.outboundMessage.count({ where: { kind: "stale_estimate" } })).toBe(2);
   });

@@ -139,6 +139,10 @@ describe("appeals queue", () => {
   it("is admin only for decisions: a sales manager sees the queue without buttons and gets 403 on a decision", async () => {
     const { appeal } = await bannedWithAppeal("Tempe Repairs", "I was in hospital that week, truly.");
     const m = await createPanelUser(w, "sales_manager");
+    // A sales manager sees their team's appeals (issue 15): this contractor is on their team.
+    await w.prisma.team.create({
+      data: { name: `Team of ${m.email}`, manager_id: m.id, members: { connect: { id: appeal.contractor_id } } },
+    });
     const c = new PanelClient(app);
     await c.login(m.email ?? "");
     const page = await c.get("/admin/appeals");

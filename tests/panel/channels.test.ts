@@ -73,8 +73,9 @@ describe("the channels page", () => {
     expect(cap.body).toContain("of 4");
     const audit = await w.prisma.auditLog.findMany({ where: { entity_type: "whatsapp" }, select: { action: true } });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["whatsapp.paused", "whatsapp.resumed"]));
-    const panelAudit = await w.prisma.auditLog.count({ where: { action: "panel POST /admin/channels/whatsapp/cap" } });
-    expect(panelAudit).toBe(1);
+    const capAudit = await w.prisma.auditLog.findMany({ where: { action: "whatsapp.cap_changed" } });
+    expect(capAudit).toHaveLength(1);
+    expect(capAudit[0]).toMatchObject({ actor_kind: "panel_user", after: { daily_first_contact_cap: 4 } });
   });
 
   it("refuses a bad cap or phone with a 4xx and changes nothing", async () => {

@@ -281,7 +281,7 @@ describe("live ticker (server-sent events)", () => {
     });
     expect(got.status).toBe(200);
     expect(got.type).toContain("text/event-stream");
-    const stored = await w.prisma.eventLog.findUniqueOrThrow({ where: { event_id: "dash-live-1" } });
+    const stored = await w.prisma.eventLog.findFirstOrThrow({ where: { event_id: "dash-live-1" } });
     expect(got.message).toMatch(/^id: \d+$/m);
     expect(got.message).toContain(`data: <li class="tick" data-event-id="${stored.id}">`);
     expect(got.message).toContain(customer.name);

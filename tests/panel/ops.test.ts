@@ -181,7 +181,7 @@ describe("audit log", () => {
   it("lists panel changes and filters by entity and actor; htmx gets the table only", async () => {
     await w.prisma.auditLog.create({
       data: {
-        actor_kind: "chat",
+        actor_kind: "contractor",
         action: "chat.linked",
         entity_type: "channel_identity",
         entity_id: "x1",
@@ -201,8 +201,14 @@ describe("audit log", () => {
     const byActor = await admin.get(`/admin/ops/audit?actor=${encodeURIComponent(adminEmail)}`);
     expect(byActor.body).toContain("outbox.retried");
     expect(byActor.body).not.toContain("chat.linked");
-    const byKind = await admin.get("/admin/ops/audit?actor=chat");
+    const byKind = await admin.get("/admin/ops/audit?kind=contractor");
     expect(byKind.body.match(/data-audit=/g)).toHaveLength(1);
+    expect(byKind.body).toContain('<option value="contractor" selected>');
+    const byPanel = await admin.get("/admin/ops/audit?kind=panel_user", HX);
+    expect(byPanel.body).toContain("outbox.retried");
+    expect(byPanel.body).not.toContain("chat.linked");
+    const unknownKind = await admin.get("/admin/ops/audit?kind=chat");
+    expect(unknownKind.statusCode).toBe(400);
     const bad = await admin.get("/admin/ops/audit?page=zero");
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('data-code="VALIDATION_FAILED"');

@@ -164,9 +164,9 @@ describe("moving a deal", () => {
     expect(deal.stage_entered_at).toEqual(NOW);
     expect(deal.customer.pipeline_status).toBe("presentation_sent");
     const audit = await w.prisma.auditLog.findFirst({
-      where: { action: "panel POST /admin/pipelines/deals/:id/move", entity_id: fresh.id },
+      where: { action: "deal.moved", entity_id: fresh.id },
     });
-    expect(audit).not.toBeNull();
+    expect(audit).toMatchObject({ actor_kind: "panel_user", after: { stage_id: sent.id } });
   });
 
   it("moves by the select box without JavaScript (303 back to the board) and closes a deal won", async () => {

@@ -68,16 +68,21 @@ export class PanelClient {
 }
 
 /**
- * The demo world seeded at `now` (the clock set there), the web app on it and a signed-in panel
- * user of `role`: what most panel suites start from.
+ * A fresh world with the clock at `now` (after `seed`, if given, has filled it), the web app on it
+ * and a signed-in panel user of `role`: what every panel suite starts from.
  */
-export async function seededPanel(now: Date, role: PanelRole = "admin") {
+export async function signedInPanel(now: Date, role: PanelRole = "admin", seed?: (w: TestWorld) => Promise<unknown>) {
   const w = await createWorld();
   w.clock.set(now);
-  await seedDemoData(w.prisma, now);
+  if (seed) await seed(w);
   const app = await createTestApp(w);
   const user = await createPanelUser(w, role);
   const client = new PanelClient(app);
   await client.login(user.email ?? "");
   return { w, app, user, client };
+}
+
+/** The demo world seeded at `now`, the web app on it and a signed-in panel user of `role`. */
+export function seededPanel(now: Date, role: PanelRole = "admin") {
+  return signedInPanel(now, role, (w) => seedDemoData(w.prisma, now));
 }

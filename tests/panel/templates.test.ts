@@ -146,6 +146,7 @@ describe("sequence templates", () => {
   it("renders the preview fragment from the form, changing with the input", async () => {
     const c = await admin();
     await c.get("/admin/templates/sequences/new");
+    const auditRows = await w.prisma.auditLog.count();
     const preview = (text: string) =>
       c.request({
         method: "POST",
@@ -163,8 +164,7 @@ describe("sequence templates", () => {
     const bad = await preview("Hi {{frist_name}}");
     expect(bad.body).toContain("data-preview-errors");
     expect(bad.body).toContain("unknown placeholder {{frist_name}}");
-    const auditRows = await w.prisma.auditLog.count({ where: { action: { contains: "/preview" } } });
-    expect(auditRows).toBe(0);
+    expect(await w.prisma.auditLog.count()).toBe(auditRows);
   });
 
   it("shows errors inline next to each field with 422 and saves nothing", async () => {

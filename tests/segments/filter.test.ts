@@ -4,6 +4,8 @@
  * contains anything a user typed.
  */
 import { describe, expect, it } from "vitest";
+import { factsOf } from "../../core/messaging/customer-message.js";
+import { candidatesOf } from "../../core/messaging/route-candidates.js";
 import { compileFilter, escapeLike, resolveDate } from "../../core/segments/compile.js";
 import { FIELDS, fieldCatalogue } from "../../core/segments/fields.js";
 import { parseDateValue, type SegmentFilter, validateFilter } from "../../core/segments/filter.js";
@@ -209,6 +211,8 @@ describe("compileFilter", () => {
 });
 
 describe("recipients", () => {
+  // Blasts decide through core/messaging/customer-message.ts (issue 12): on the campaign's channel
+  // only; without one, the same routing every customer message has; quiet hours defer.
   const customer = {
     id: "c1",
     name: "Anna  Maria Jensen",
@@ -218,45 +222,73 @@ describe("recipients", () => {
     language_preference: "en",
     preferred_contact_method: null,
     opted_out_at: null,
+    timezone: "Europe/Copenhagen",
+    quiet_hours_start: null,
+    quiet_hours_end: null,
+    preferred_contact_times: null,
   };
+  const rules = { quietHours: { start: "21:00", end: "08:00" }, defaultTimezone: "UTC" };
   const identity = (channel: "email" | "sms" | "whatsapp", address: string, opted_out = false) => ({
     id: `${channel}-${address}`,
     channel,
     address,
     opted_out,
     last_inbound_at: null,
-    customer_id: "c1",
   });
+  type Row = Omit<typeof customer, "preferred_contact_method" | "opted_out_at" | "email" | "phone"> & {
+    email: string | null;
+    phone: string | null;
+    preferred_contact_method: "phone" | "whatsapp" | null;
+    opted_out_at: Date | null;
+  };
+  const facts = (
+    c: Row,
+    own: ReturnType<typeof identity>[] = [],
+    atRow: Array<{ channel: "email" | "sms"; address: string; opted_out: boolean }> = [],
+  ) => factsOf(c, candidatesOf(c, own, atRow), { lastInboundMessageAt: null, lastLeadAt: null }, rules);
 
   it("skips a customer who opted out of everything", () => {
-    expect(chooseRecipient({ ...customer, opted_out_at: NOW }, [], new Set(), "email")).toEqual({
-      ok: false,
+    expect(chooseRecipient(facts({ ...customer, opted_out_at: NOW }), "email", NOW)).toMatchObject({
+      status: "not_sent",
       reason: "opted_out",
     });
   });
 
   it("uses an identity on the channel, else the customer's own address unless it opted out", () => {
-    expect(chooseRecipient(customer, [identity("email", "anna@work.com")], new Set(), "email")).toMatchObject({
-      ok: true,
+    expect(chooseRecipient(facts(customer, [identity("email", "anna@work.com")]), "email", NOW)).toMatchObject({
+      status: "queued",
       address: "anna@work.com",
     });
-    expect(chooseRecipient(customer, [], new Set(), "email")).toMatchObject({ ok: true, address: "Anna@Example.com" });
-    expect(chooseRecipient(customer, [], new Set(["email:anna@example.com"]), "email")).toEqual({
-      ok: false,
+    expect(chooseRecipient(facts(customer), "email", NOW)).toMatchObject({
+      status: "queued",
+      address: "Anna@Example.com",
+    });
+    const stopped = facts(customer, [], [{ channel: "email", address: "anna@example.com", opted_out: true }]);
+    expect(chooseRecipient(stopped, "email", NOW)).toMatchObject({ status: "not_sent", reason: "opted_out" });
+    expect(chooseRecipient(facts(customer, [identity("whatsapp", "wa", true)]), "whatsapp", NOW)).toMatchObject({
+      status: "not_sent",
       reason: "opted_out",
     });
-    expect(chooseRecipient(customer, [identity("whatsapp", "wa", true)], new Set(), "whatsapp")).toEqual({
-      ok: false,
-      reason: "opted_out",
+    expect(chooseRecipient(facts(customer), "telegram", NOW)).toMatchObject({
+      status: "not_sent",
+      reason: "unreachable",
     });
-    expect(chooseRecipient(customer, [], new Set(), "telegram")).toEqual({ ok: false, reason: "unreachable" });
   });
 
-  it("follows the preferred channel (phone means SMS) when the campaign names none", () => {
+  it("follows the preferred channel (phone means SMS) when the campaign names none, then routing's fallbacks", () => {
     const prefersPhone = { ...customer, preferred_contact_method: "phone" as const };
-    expect(chooseRecipient(prefersPhone, [], new Set(), null)).toMatchObject({ ok: true, channel: "sms" });
+    expect(chooseRecipient(facts(prefersPhone), null, NOW)).toMatchObject({ status: "queued", channel: "sms" });
     const prefersWa = { ...customer, preferred_contact_method: "whatsapp" as const };
-    expect(chooseRecipient(prefersWa, [], new Set(), null)).toEqual({ ok: false, reason: "unreachable" });
+    expect(chooseRecipient(facts(prefersWa), null, NOW)).toMatchObject({ status: "queued", channel: "sms" });
+  });
+
+  it("waits out the customer's quiet hours in their own time zone", () => {
+    const phoenix = { ...customer, timezone: "America/Phoenix" }; // 02:00 there
+    expect(chooseRecipient(facts(phoenix), "email", NOW)).toMatchObject({
+      status: "deferred",
+      until: new Date("2026-01-05T15:00:00.000Z"),
+      reason: "quiet_hours",
+    });
   });
 
   it("fills placeholders and blanks unknown ones", () => {

@@ -233,8 +233,11 @@ describe("campaigns API", () => {
     expect(list.json().data[0]).toMatchObject({ id, segment: { id: segment, name: "Blast me" } });
     expect((await app.inject({ url: "/api/campaigns", headers: keyB })).json().data).toEqual([]);
 
+    // Deleting is soft (issue 15): a blasted segment leaves the list, its campaigns keep their history.
     const del = await app.inject({ method: "DELETE", url: `/api/segments/${segment}`, headers: keyA });
-    expect(del.statusCode).toBe(409);
+    expect(del.statusCode).toBe(204);
+    expect((await app.inject({ url: "/api/campaigns", headers: keyA })).json().data[0]).toMatchObject({ id });
+    expect((await app.inject({ url: `/api/segments/${segment}`, headers: keyA })).statusCode).toBe(404);
     const unused = await createSegment(keyA, "Unused");
     expect((await app.inject({ method: "DELETE", url: `/api/segments/${unused}`, headers: keyA })).statusCode).toBe(
       204,

@@ -4,7 +4,7 @@ import { buildApp } from "../../admin/app.js";
 import { createChatRuntime } from "../../bot/runtime.js";
 import { sandboxPort } from "../../bot/sandbox/session.js";
 import { createApiKey } from "../../core/accounts/api-key.service.js";
-import type { TestWorld } from "./deps.js";
+import { createWorld, type TestWorld } from "./deps.js";
 
 /** The web app on a test world, ready for `app.inject()` (with the panel's chat sandbox when asked). */
 export async function createTestApp(w: TestWorld, opts: { sandbox?: boolean } = {}): Promise<FastifyInstance> {
@@ -34,4 +34,18 @@ export async function apiKey(w: TestWorld, ownerId?: string): Promise<{ authoriz
   );
   if (!r.ok) throw new Error(r.message);
   return { authorization: `Bearer ${r.value.key}` };
+}
+
+/** A fresh world (the clock at `now`, if given), the web app on it and an admin API key. */
+export async function apiWorld(now?: Date) {
+  const w = await createWorld();
+  if (now) w.clock.set(now);
+  const app = await createTestApp(w);
+  return { w, app, admin: await apiKey(w) };
+}
+
+/** Close a suite's app and its world (either may be missing if set-up failed part-way). */
+export async function closeTestApp(app: FastifyInstance | undefined, w: TestWorld | undefined): Promise<void> {
+  await app?.close();
+  await w?.close();
 }

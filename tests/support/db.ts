@@ -46,7 +46,7 @@ export async function createTestDatabase(opts: { migrationsDir?: string } = {}):
 }
 
 /** The migrations directory: `dir`, else LEADRELAY_MIGRATIONS_DIR, else prisma/migrations. */
-export function migrationsDir(dir?: string): string {
+function migrationsDir(dir?: string): string {
   return resolve(REPO_ROOT, dir ?? process.env.LEADRELAY_MIGRATIONS_DIR ?? "prisma/migrations");
 }
 

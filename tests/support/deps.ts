@@ -5,7 +5,7 @@ import { handleWakeup } from "../../core/wakeups.js";
 import { createPrisma } from "../../prisma/database.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
 import { FakeClock } from "./clock.js";
-import { createTestDatabase } from "./db.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
 import { RecordingScheduler } from "./scheduler.js";
 
 export interface TestWorld {
@@ -22,11 +22,15 @@ export interface TestWorld {
 
 /**
  * A fresh database plus core dependencies on a fake clock and a recording scheduler.
- * `env` overrides configuration (e.g. `{ RESPONSE_WINDOW: "90s" }`).
+ * `env` overrides configuration (e.g. `{ RESPONSE_WINDOW: "90s" }`); `makePrisma` builds the
+ * client on the fresh database (e.g. one that records its SQL).
  */
-export async function createWorld(env: Record<string, string> = {}): Promise<TestWorld> {
+export async function createWorld(
+  env: Record<string, string> = {},
+  makePrisma: (db: TestDatabase) => PrismaClient = (db) => createPrisma(db.url, { schema: db.schema, poolSize: 4 }),
+): Promise<TestWorld> {
   const db = await createTestDatabase();
-  const prisma = createPrisma(db.url, { schema: db.schema, poolSize: 4 });
+  const prisma = makePrisma(db);
   const clock = new FakeClock();
   const scheduler = new RecordingScheduler();
   const silent = { info() {}, warn() {} };

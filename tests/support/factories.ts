@@ -211,7 +211,7 @@ export interface StageInput {
 }
 
 /** The seed-002 stages: New Lead 10, Site Visit Scheduled 30, Sent 50, Negotiation 70, Won 100, Lost 0. */
-export const DEFAULT_STAGES: readonly StageInput[] = [
+const DEFAULT_STAGES: readonly StageInput[] = [
   { name: "New Lead", probability: 10, canonical_status: "lead" },
   { name: "Site Visit Scheduled", probability: 30, canonical_status: "qualified" },
   { name: "Sent", probability: 50, canonical_status: "presentation_sent" },

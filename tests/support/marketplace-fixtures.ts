@@ -16,7 +16,7 @@ export const SOURCES = [
   { slug: "quick", seconds: 120 },
 ] as const;
 /** ZIP codes per run; run N owns ZIPS_PER_RUN codes no other run serves. */
-export const ZIPS_PER_RUN = 2;
+const ZIPS_PER_RUN = 2;
 
 /** A world with CATEGORIES and SOURCES created; `env` as for createWorld. */
 export async function createMarketplaceWorld(env: Record<string, string>): Promise<TestWorld> {

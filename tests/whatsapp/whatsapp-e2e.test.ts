@@ -135,7 +135,7 @@ describe("a contractor's day on WhatsApp", () => {
       sock.receive(customerJid, "Great, see you at 3!", { pushName: "Anna" });
     });
     expect(relayed?.content.text).toMatch(
-      /^💬 Anna Jensen: Great, see you at 3!\n\(Reply to this message to answer\.\)\n\n1\. .+ Reply\n2\. .+ Card\n/u,
+      /^💬 Anna Jensen: Great, see you at 3!\n\(Reply to this message to answer\.\)\n\n1\. .+ Reply\n2\. .+ Suggest reply\n3\. .+ Card\n/u,
     );
     const answer = await says("Perfect, see you then.", relayed?.id);
     expect(texts(answer)).toMatch(/Sent to the customer/);

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { apiKeyActor } from "../../../core/audit.js";
 import type { CoreDeps } from "../../../core/context.js";
 import { listCustomerEvents, listEvents, recordEvent } from "../../../core/crm/event.service.js";
 import { EVENT_NAMES, eventEnvelopeSchema, parseEventName } from "../../../core/crm/event-envelope.js";
+import { groupCommitWriter } from "../../../core/crm/event-write-batch.js";
 import {
   createInteraction,
   deleteInteraction,
@@ -19,9 +21,11 @@ import {
   reminderCreateSchema,
 } from "../../../core/crm/reminder.service.js";
 import { analyzeNba, nbaForCustomer, nbaOverview } from "../../../core/nba/nba.service.js";
+import { pageOf } from "../../../core/paging.js";
+import { isoDateTime } from "../../../core/validation.js";
 import { scopeOf } from "../auth.js";
 import { sendError } from "../errors.js";
-import { idParam, page, reply } from "./common.js";
+import { idParam, listOf, listResponse, pageOnlyQuery, pageQuery, reply, row } from "../route-kit.js";
 
 /** Interactions, reminders, events and NBA (seed 003 paths). */
 export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
@@ -34,7 +38,8 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
           ...interactions,
           summary: "A customer's interactions, newest first",
           params: z.object({ customerId: z.string() }),
-          querystring: z.object(page),
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
         },
       },
       async (req, res) =>
@@ -43,7 +48,8 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
     app.post(
       "/interactions",
       { schema: { ...interactions, summary: "Log an interaction", body: interactionCreateSchema } },
-      async (req, res) => reply(res, await createInteraction(deps, scopeOf(req), req.body), 201),
+      async (req, res) =>
+        reply(res, await createInteraction(deps, scopeOf(req), req.body, apiKeyActor(scopeOf(req))), 201),
     );
     app.put(
       "/interactions/:id",
@@ -58,11 +64,12 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       {
         schema: {
           ...interactions,
-          summary: "Planned interactions still to come",
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) }),
+          summary: "Planned interactions still to come, soonest first",
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
         },
       },
-      async (req) => upcomingInteractions(deps, scopeOf(req), req.query.limit),
+      async (req) => upcomingInteractions(deps, scopeOf(req), req.query),
     );
 
     const reminders = { tags: ["reminders"] };
@@ -72,29 +79,38 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         schema: {
           ...reminders,
           summary: "Due reminders (scheduled_for ≤ now, open), each flagged overdue",
-          querystring: z.object({
-            customer_id: z.string().optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
+          querystring: z.object({ customer_id: z.string().optional(), ...pageQuery }),
+          response: listResponse(row, {
+            overdue: z.number().int().describe("overdue reminders on this page"),
+            now: z.string().describe("the moment `due` was judged at"),
           }),
         },
       },
       async (req, res) => reply(res, await listDueReminders(deps, scopeOf(req), req.query)),
     );
     app.post("/reminders", { schema: { ...reminders, body: reminderCreateSchema } }, async (req, res) =>
-      reply(res, await createReminder(deps, scopeOf(req), req.body), 201),
+      reply(res, await createReminder(deps, scopeOf(req), req.body, apiKeyActor(scopeOf(req))), 201),
     );
     app.post(
       "/reminders/:id/complete",
       { schema: { ...reminders, summary: "Complete a reminder (idempotent)", params: idParam } },
-      async (req, res) => reply(res, await completeReminder(deps, scopeOf(req), req.params.id)),
+      async (req, res) =>
+        reply(res, await completeReminder(deps, scopeOf(req), req.params.id, apiKeyActor(scopeOf(req)))),
     );
 
     const events = { tags: ["events"] };
+    // Group commit: events arriving together share one statement; each answer waits for its commit.
+    const writer = groupCommitWriter(deps.prisma, {
+      after: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    });
     const eventQuery = {
       source: z.string().max(20).optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      ...page,
+      from: isoDateTime().optional(),
+      to: isoDateTime().optional(),
+      ...pageQuery,
     };
     app.get(
       "/events",
@@ -107,18 +123,26 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
             customer_id: z.string().optional(),
             ...eventQuery,
           }),
+          response: listResponse(row),
         },
       },
       async (req) => listEvents(deps, scopeOf(req), req.query),
     );
     app.get(
       "/events/customer/:id",
-      { schema: { ...events, params: idParam, querystring: z.object(page) } },
+      { schema: { ...events, params: idParam, querystring: pageOnlyQuery, response: listResponse(row) } },
       async (req, res) => reply(res, await listCustomerEvents(deps, scopeOf(req), req.params.id, req.query)),
     );
     app.get(
       "/events/type/:t",
-      { schema: { ...events, params: z.object({ t: z.string().max(40) }), querystring: z.object(eventQuery) } },
+      {
+        schema: {
+          ...events,
+          params: z.object({ t: z.string().max(40) }),
+          querystring: z.object(eventQuery),
+          response: listResponse(row),
+        },
+      },
       async (req, res) => {
         const name = parseEventName(req.params.t);
         if (!name) {
@@ -140,7 +164,7 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, res) => {
-        const r = await recordEvent(deps, scopeOf(req), req.body);
+        const r = await recordEvent(deps, scopeOf(req), req.body, { writer });
         return reply(res, r, r.ok && r.value.replayed ? 200 : 201, (v) => v.event);
       },
     );
@@ -151,17 +175,18 @@ export function activityRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
       {
         schema: {
           ...nba,
-          summary: "Next best actions: one customer's, or the most urgent customers'",
-          querystring: z.object({
-            customer_id: z.string().optional(),
-            limit: z.coerce.number().int().min(1).max(100).default(20),
-          }),
+          summary: "Next best actions: one customer's (customer_id), or a page of the most urgent customers'",
+          querystring: z.object({ customer_id: z.string().optional(), ...pageQuery }),
+          response: {
+            200: z.union([listOf(row, { engine: z.literal("rules"), generated_at: z.string() }), row]),
+          },
         },
       },
-      async (req, res) =>
-        req.query.customer_id
-          ? reply(res, await nbaForCustomer(deps, scopeOf(req), req.query.customer_id))
-          : nbaOverview(deps, scopeOf(req), req.query.limit),
+      async (req, res) => {
+        if (req.query.customer_id) return reply(res, await nbaForCustomer(deps, scopeOf(req), req.query.customer_id));
+        const { data, ...overview } = await nbaOverview(deps, scopeOf(req), Number.MAX_SAFE_INTEGER);
+        return { ...overview, ...pageOf(data, req.query) };
+      },
     );
     app.post(
       "/nba/analyze",

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { apiKeyActor } from "../../../core/audit.js";
 import type { CoreDeps } from "../../../core/context.js";
 import {
   advanceCustomer,
@@ -24,7 +25,7 @@ import {
   type StatsExtension,
 } from "../../../core/crm/customer-query.js";
 import { scopeOf } from "../auth.js";
-import { idParam, page, reply } from "./common.js";
+import { idParam, listResponse, pageQuery, reply, row } from "../route-kit.js";
 
 const tags = ["customers"];
 
@@ -44,8 +45,9 @@ export function customerRoutes(deps: CoreDeps, opts: { statsExtension?: StatsExt
             pipeline_status: z.string().max(50).optional(),
             vocabulary: z.string().max(50).optional(),
             q: z.string().max(100).optional(),
-            ...page,
+            ...pageQuery,
           }),
+          response: listResponse(row),
         },
       },
       async (req, res) => reply(res, await listCustomers(deps, scopeOf(req), req.query)),
@@ -70,7 +72,13 @@ export function customerRoutes(deps: CoreDeps, opts: { statsExtension?: StatsExt
     app.put(
       "/customers/:id",
       { schema: { tags, summary: "Update a customer", params: idParam, body: customerUpdateSchema } },
-      async (req, res) => reply(res, await updateCustomer(deps, scopeOf(req), req.params.id, req.body), 200, present),
+      async (req, res) =>
+        reply(
+          res,
+          await updateCustomer(deps, scopeOf(req), req.params.id, req.body, apiKeyActor(scopeOf(req))),
+          200,
+          present,
+        ),
     );
 
     app.delete(

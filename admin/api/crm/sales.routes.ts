@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { apiKeyActor } from "../../../core/audit.js";
 import type { CoreDeps } from "../../../core/context.js";
 import {
   createDeal,
@@ -21,16 +22,26 @@ import {
   updateStage,
 } from "../../../core/crm/pipeline.service.js";
 import { closeJob, jobCloseSchema } from "../../../core/crm/tech-upsell.service.js";
+import { pageOf } from "../../../core/paging.js";
 import { scopeOf } from "../auth.js";
-import { idParam, reply } from "./common.js";
+import { idParam, listResponse, pageOnlyQuery, reply, row } from "../route-kit.js";
 
 /** Pipelines, stages, deals on the Kanban, and closing jobs (seed 002). */
 export function salesRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const pipelines = { tags: ["pipelines"] };
     const stageParams = z.object({ id: z.string(), stageId: z.string() });
-    app.get("/pipelines", { schema: { ...pipelines, summary: "Pipelines with their stages" } }, async (req) =>
-      listPipelines(deps, scopeOf(req)),
+    app.get(
+      "/pipelines",
+      {
+        schema: {
+          ...pipelines,
+          summary: "Pipelines with their stages",
+          querystring: pageOnlyQuery,
+          response: listResponse(row),
+        },
+      },
+      async (req) => pageOf((await listPipelines(deps, scopeOf(req))).data, req.query),
     );
     app.post("/pipelines", { schema: { ...pipelines, body: pipelineInputSchema } }, async (req, res) =>
       reply(res, await createPipeline(deps, scopeOf(req), req.body), 201),
@@ -65,7 +76,8 @@ export function salesRoutes(deps: CoreDeps): FastifyPluginAsyncZod {
     app.post(
       "/deals/:id/move",
       { schema: { ...deals, summary: "Move a deal to another stage", params: idParam, body: dealMoveSchema } },
-      async (req, res) => reply(res, await moveDeal(deps, scopeOf(req), req.params.id, req.body)),
+      async (req, res) =>
+        reply(res, await moveDeal(deps, scopeOf(req), req.params.id, req.body, apiKeyActor(scopeOf(req)))),
     );
 
     app.post(

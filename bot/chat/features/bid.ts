@@ -4,19 +4,10 @@ import { MAX_BID_MULTIPLIER, MIN_BID_MULTIPLIER } from "../../../core/marketplac
 import { awaitUntil } from "../context.js";
 import { failureText } from "../failures.js";
 import { formatNumber } from "../i18n.js";
+import { isBidChoice, parseBidChoice, parseMultiplier } from "../intents.js";
 import type { ChatContext, Feature } from "../types.js";
 import { contractorOnly } from "./leads.js";
-import { isChoice, isPlainText } from "./match.js";
-
-/** "1.3", "1,3", "x1.3", "×1.3" → 1.3; anything else → null. Range and decimals are core's rule. */
-export function parseMultiplier(raw: string): number | null {
-  const s = raw
-    .trim()
-    .replace(/^[x×*]\s*/i, "")
-    .replace(/\s*[x×]$/i, "")
-    .replace(",", ".");
-  return /^\d{1,3}(\.\d+)?$|^\.\d+$/.test(s) ? Number(s) : null;
-}
+import { isPlainText } from "./match.js";
 
 /** Place (or raise) a bid and answer only on failure: success is core's `bid_placed` notice. */
 async function bid(ctx: ChatContext, contractorId: string, leadId: string, multiplier: number, input: string) {
@@ -31,12 +22,17 @@ async function bid(ctx: ChatContext, contractorId: string, leadId: string, multi
 /** A multiplier button under a lead offer: `bid:<leadId>:<multiplier|custom>`. */
 export const bidButton: Feature = {
   name: "bid.button",
-  match: (ctx) => isChoice(ctx, "bid:"),
+  match: (ctx) => isBidChoice(ctx.msg.choice),
   async handle(ctx) {
     const contractorId = contractorOnly(ctx);
     if (!contractorId) return;
-    const [, leadId = "", value = ""] = (ctx.msg.choice ?? "").split(":");
-    if (value === "custom") {
+    const intent = parseBidChoice(ctx.msg.choice ?? "");
+    if (intent === null) {
+      ctx.reply(ctx.t("common.button_unknown"));
+      return;
+    }
+    const { leadId, multiplier } = intent;
+    if (multiplier === "custom") {
       if (!(await leadOpenForBids(ctx.deps, leadId))) {
         ctx.reply(ctx.t("bid.closed"));
         return;
@@ -50,12 +46,7 @@ export const bidButton: Feature = {
       );
       return;
     }
-    const multiplier = parseMultiplier(value);
-    if (multiplier === null) {
-      ctx.reply(ctx.t("common.button_unknown"));
-      return;
-    }
-    await bid(ctx, contractorId, leadId, multiplier, value);
+    await bid(ctx, contractorId, leadId, multiplier, String(multiplier));
   },
 };
 

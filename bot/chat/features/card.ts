@@ -1,9 +1,10 @@
+import { whichCustomer } from "../../../core/crm/current-customer.js";
 import { customerBrief } from "../../../core/crm/customer-brief.js";
-import { findOwnCustomers } from "../../../core/crm/customer-search.js";
 import { ACT_PREFIX, DONE_PREFIX, formatWhen, reminderText, stageName } from "../agenda.js";
 import { formatDate } from "../i18n.js";
 import type { ChatButton, ChatContext, Feature } from "../types.js";
 import { activeUser, isCommand } from "./match.js";
+import { SERVICE_PREFIX, serviceLines } from "./service-lines.js";
 
 const LABEL_CHARS = 40;
 const CONTENT_CHARS = 120;
@@ -11,8 +12,9 @@ const short = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, 
 
 /**
  * Show one of the person's own customers as a card: status and canonical stage, contact, next
- * action, the last three interactions, open reminders, the running sequence — with buttons for
- * next stage, pausing or resuming the nurturing, and the first reminder's "Done".
+ * action, the last three interactions, open reminders, the running sequence, revenue / expenses /
+ * profit and the appliances' health — with buttons for next stage, pausing or resuming the
+ * nurturing, "Job done", "Add appliance", and the first reminder's "Done".
  */
 export async function showCard(ctx: ChatContext, ownerId: string, customerId: string): Promise<void> {
   const r = await customerBrief(ctx.deps, ownerId, customerId);
@@ -73,6 +75,7 @@ export async function showCard(ctx: ChatContext, ownerId: string, customerId: st
       : t("card.no_sequence"),
   );
   if (b.deals_open > 0) lines.push(t("card.deals", { count: b.deals_open }));
+  lines.push(...(await serviceLines(ctx, ownerId, b.id)));
   const buttons: ChatButton[] = [];
   if (b.next_stage) {
     buttons.push({
@@ -85,6 +88,10 @@ export async function showCard(ctx: ChatContext, ownerId: string, customerId: st
   if (b.sequence?.status === "paused")
     buttons.push({ label: t("card.resume_button"), data: `${ACT_PREFIX}resume:${b.id}` });
   if (b.sequence) buttons.push({ label: t("card.stop_button"), data: `${ACT_PREFIX}stop:${b.id}` });
+  buttons.push(
+    { label: t("card.job_done_button"), data: `${SERVICE_PREFIX}jd:${b.id}` },
+    { label: t("card.appliance_button"), data: `${SERVICE_PREFIX}ap:${b.id}` },
+  );
   const [first] = b.reminders;
   if (first) {
     buttons.push({
@@ -97,7 +104,9 @@ export async function showCard(ctx: ChatContext, ownerId: string, customerId: st
 
 /**
  * `/card NAME`: the customer card, matching the name loosely ("anna", "Ana", "jensen") among the
- * person's OWN customers only; several equally good matches get one button each.
+ * person's OWN customers only; several equally good matches get one button each. `/card` alone:
+ * the customer of the conversation in progress, else a button per customer (that one first).
+ * Which customer is meant is core's one rule (core/crm/current-customer.ts).
  */
 export const card: Feature = {
   name: "card",
@@ -106,22 +115,16 @@ export const card: Feature = {
     const user = activeUser(ctx);
     if (!user) return;
     const name = (ctx.command?.args ?? "").slice(0, 100).trim();
-    if (!name) {
-      ctx.reply(ctx.t("card.usage"));
-      return;
-    }
-    const hits = await findOwnCustomers(ctx.deps, user.id, name);
-    const [only] = hits;
-    if (!only) {
-      ctx.reply(ctx.t("crm.no_customer", { name }));
-      return;
-    }
-    if (hits.length === 1) {
-      await showCard(ctx, user.id, only.id);
-      return;
-    }
-    ctx.reply(ctx.t("crm.pick_customer", { name, count: hits.length }), {
-      buttons: hits.map((h) => ({ label: short(h.name, LABEL_CHARS), data: `${ACT_PREFIX}card:${h.id}` })),
+    const meant = await whichCustomer(ctx.deps, user.id, name);
+    if (meant.kind === "one") return showCard(ctx, user.id, meant.customer.id);
+    if (meant.kind === "unknown") return void ctx.reply(ctx.t("crm.no_customer", { name }));
+    if (meant.kind === "none") return void ctx.reply(ctx.t("card.usage"));
+    const buttons = meant.candidates.map((h) => ({
+      label: short(h.name, LABEL_CHARS),
+      data: `${ACT_PREFIX}card:${h.id}`,
+    }));
+    ctx.reply(name ? ctx.t("crm.pick_customer", { name, count: meant.candidates.length }) : ctx.t("card.usage"), {
+      buttons,
     });
   },
 };

@@ -1,3 +1,4 @@
+import { personalScope } from "../../../core/accounts/visibility.js";
 import { type CustomerHit, findOwnCustomers } from "../../../core/crm/customer-search.js";
 import { ownedCustomer } from "../../../core/crm/owned.js";
 import { contractorLeadBoard } from "../../../core/marketplace/contractor-board.js";
@@ -107,7 +108,7 @@ export const customerPick: Feature = {
     if (!user) return;
     if (ctx.awaiting?.type !== "pick_customer") return void ctx.reply(ctx.t("crm.pick_expired"));
     const id = (ctx.msg.choice ?? "").slice(PICK_PREFIX.length);
-    const customer = await ownedCustomer(ctx.deps.prisma, { kind: "contractor", ownerId: user.id }, id);
+    const customer = await ownedCustomer(ctx.deps.prisma, personalScope(user.id), id);
     if (!customer) return void ctx.reply(ctx.t("crm.customer_gone"));
     await runAction(ctx, user.id, customer, ctx.awaiting.action);
   },

@@ -1,4 +1,4 @@
-import type { ApiScope } from "../../../core/accounts/api-key.service.js";
+import { personalScope } from "../../../core/accounts/visibility.js";
 import { advanceCustomer } from "../../../core/crm/customer.service.js";
 import { createInteraction, deleteInteraction } from "../../../core/crm/interaction.service.js";
 import { ownedCustomer } from "../../../core/crm/owned.js";
@@ -13,8 +13,8 @@ import type { ChatContext, CustomerAction, Feature } from "../types.js";
 import { showCard } from "./card.js";
 import { activeUser, isChoice } from "./match.js";
 
-export const UNDO_PREFIX = "undo:";
-const own = (ownerId: string): ApiScope => ({ kind: "contractor", ownerId });
+const UNDO_PREFIX = "undo:";
+const own = personalScope;
 const DONE_KEY = { pause: "crm.paused", resume: "crm.resumed", stop: "crm.stopped" } as const;
 
 /** A customer the person named, by id and name. */
@@ -88,19 +88,36 @@ export async function messageCustomer(ctx: ChatContext, ownerId: string, custome
   );
 }
 
-/** Do what the person asked to one customer of theirs: log, remind, next stage, pause/resume/stop, message. */
-export async function runAction(ctx: ChatContext, ownerId: string, customer: Named, action: CustomerAction) {
+/**
+ * Do what the person asked to one customer of theirs: log, remind, next stage, pause/resume/stop,
+ * message. `sourceKey` names what asked (a button under one message): a log is written once.
+ */
+export async function runAction(
+  ctx: ChatContext,
+  ownerId: string,
+  customer: Named,
+  action: CustomerAction,
+  sourceKey?: string,
+) {
   const about = { customerId: customer.id };
   if (action.do === "message") return messageCustomer(ctx, ownerId, customer, action.text);
   if (action.do === "log") {
-    const r = await createInteraction(ctx.deps, own(ownerId), {
-      customer_id: customer.id,
-      type: action.type,
-      ...(action.type === "note" || action.type === "meeting" ? {} : { direction: "outbound" }),
-      content: action.content.slice(0, 20_000),
-    });
+    const r = await createInteraction(
+      ctx.deps,
+      own(ownerId),
+      {
+        customer_id: customer.id,
+        type: action.type,
+        ...(action.type === "note" || action.type === "meeting" ? {} : { direction: "outbound" }),
+        content: action.content.slice(0, 20_000),
+      },
+      undefined,
+      sourceKey ? { sourceKey } : {},
+    );
     if (!r.ok) return void ctx.reply(failureText(ctx, "crmAction", r));
-    ctx.reply(ctx.t("crm.logged", { type: ctx.t(`interaction.${action.type}`), customer: customer.name }), {
+    const vars = { type: ctx.t(`interaction.${action.type}`), customer: customer.name };
+    if (r.value.replayed) return void ctx.reply(ctx.t("crm.already_logged", vars), { about });
+    ctx.reply(ctx.t("crm.logged", vars), {
       buttons: [
         { label: ctx.t("crm.undo_button"), data: `${UNDO_PREFIX}${r.value.id}` },
         { label: ctx.t("crm.card_button"), data: `${ACT_PREFIX}card:${customer.id}` },
@@ -146,7 +163,9 @@ export const customerButton: Feature = {
         : op === "call"
           ? { do: "log", type: "call", content: ctx.t("crm.call_from_button") }
           : { do: "nurture", op: op as "pause" | "resume" | "stop" };
-    await runAction(ctx, user.id, customer, action);
+    // A second press of the same button under the same message logs nothing more.
+    const sourceKey = op === "call" && ctx.msg.replyTo ? `button:${ctx.msg.replyTo}:${ctx.msg.choice}` : undefined;
+    await runAction(ctx, user.id, customer, action, sourceKey);
   },
 };
 

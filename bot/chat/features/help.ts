@@ -13,7 +13,7 @@ const MENU: Record<"contractor" | "marketer", readonly string[]> = {
  * need words (a name, an amount, a reason) ask for them when their button is pressed
  * (features/ask.ts).
  */
-export function menuButtons(ctx: ChatContext, user: User): ChatButton[] {
+function menuButtons(ctx: ChatContext, user: User): ChatButton[] {
   const commands = user.role === "contractor" ? MENU.contractor : MENU.marketer;
   return commands.map((name) => ({ label: ctx.t(`buttons.${name}`), data: `cmd:${name}` }));
 }

@@ -1,4 +1,6 @@
 import type { Feature } from "../types.js";
+import { aiDiscard, aiEdit, aiEditText, aiSend, aiShow, aiSuggest, aiSummary, aiSummaryButton } from "./ai.js";
+import { applianceCommand, appliancePick } from "./appliance.js";
 import { askAnswer, askButton } from "./ask.js";
 import { bidButton, customBid } from "./bid.js";
 import { card } from "./card.js";
@@ -12,6 +14,7 @@ import { accessRequest, accountGate, start, unknownPerson } from "./link.js";
 import { message, replyButton, replyText } from "./message.js";
 import { lost, outcomePick, won } from "./outcome.js";
 import { profile, profileButton, zips } from "./profile.js";
+import { doneButton, doneCommand, doneText, serviceAnswer, serviceButton } from "./service.js";
 import { stats } from "./stats.js";
 import { appeal, strikes } from "./strikes.js";
 import { reminderDone, reminderSnooze, today } from "./today.js";
@@ -28,8 +31,11 @@ import { pickWindow, windowReply } from "./window.js";
  * 5. Plain text, most specific first:
  *    - too long for anything → said so;
  *    - a question the chat asked wins: the words a menu button asked for, the text after
- *      "Reply" under a customer's message, the pending custom bid's number;
+ *      "Reply" under a customer's message, the new words of an AI draft after its "Edit", the
+ *      pending custom bid's number;
  *    - attachments and emoji-only text → a short hint;
+ *    - `doneText`: "done 450 card Anna" — a job done and paid (bot/chat/features/service.ts); with
+ *      a response window open, text it cannot place still goes to the customer;
  *    - `crmText`: text that reads as a CRM instruction — a known verb at the very start
  *      ("called Anna, …", "met Bo", "note Anna: …", "remind me tomorrow 9:00 …", "next stage
  *      Anna", "pause/resume/stop Anna"). Its grammar is strict, and it never takes an explicit
@@ -60,6 +66,9 @@ export const FEATURES: readonly Feature[] = [
   stats,
   today,
   card,
+  aiSummary,
+  doneCommand,
+  applianceCommand,
   profile,
   zips,
   message,
@@ -74,13 +83,25 @@ export const FEATURES: readonly Feature[] = [
   customerButton,
   customerPick,
   undoLog,
+  doneButton,
+  appliancePick,
+  serviceButton,
+  aiSuggest,
+  aiShow,
+  aiSend,
+  aiEdit,
+  aiDiscard,
+  aiSummaryButton,
   unknownChoice,
   tooLong,
+  serviceAnswer,
+  aiEditText,
   askAnswer,
   replyText,
   customBid,
   attachmentOnly,
   noWords,
+  doneText,
   crmText,
   windowReply,
 ];

@@ -11,7 +11,7 @@ export function contractorOnly(ctx: ChatContext): string | null {
   return null;
 }
 
-/** `/leads`: open offers, live bids and open windows with the time left. */
+/** `/leads`: open offers, live bids and open windows with the time left (the customer and their address only on a window the contractor holds: core/marketplace/lead-privacy.ts). */
 export const leads: Feature = {
   name: "leads",
   match: (ctx) => isCommand(ctx, "leads"),
@@ -26,7 +26,12 @@ export const leads: Feature = {
       for (const w of board.windows) {
         const minutes = Math.ceil((w.endsAt.getTime() - now.getTime()) / 60_000);
         lines.push(
-          t("leads.window_line", { title: w.title, customer: w.customerName, duration: formatDuration(minutes, t) }),
+          t("leads.window_line", {
+            title: w.title,
+            customer: w.customerName,
+            address: w.address ? `, ${w.address}` : "",
+            duration: formatDuration(minutes, t),
+          }),
         );
       }
     }

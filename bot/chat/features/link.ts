@@ -5,7 +5,7 @@ import { translator } from "../i18n.js";
 import type { ChatContext, Feature } from "../types.js";
 import { isCommand, userOf } from "./match.js";
 
-export const ACCESS_REQUEST = "access:request";
+const ACCESS_REQUEST = "access:request";
 
 function askForCode(ctx: ChatContext): void {
   ctx.reply(ctx.t("link.unknown_person"), { buttons: [{ label: ctx.t("link.request_button"), data: ACCESS_REQUEST }] });

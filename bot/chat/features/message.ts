@@ -1,4 +1,6 @@
-import { type CustomerHit, findOwnCustomers } from "../../../core/crm/customer-search.js";
+import { personalScope } from "../../../core/accounts/visibility.js";
+import { whichCustomer } from "../../../core/crm/current-customer.js";
+import type { CustomerHit } from "../../../core/crm/customer-search.js";
 import { ownedCustomer } from "../../../core/crm/owned.js";
 import { REPLY_PREFIX } from "../agenda.js";
 import { nameGuesses } from "../intents.js";
@@ -18,7 +20,9 @@ async function resolveName(
   args: string,
 ): Promise<{ name: string; text: string; hits: CustomerHit[] } | null> {
   for (const guess of nameGuesses(args)) {
-    const hits = await findOwnCustomers(ctx.deps, ownerId, guess.name);
+    // Core's one "which customer" rule: equally good matches come with the conversation's customer first.
+    const meant = await whichCustomer(ctx.deps, ownerId, guess.name);
+    const hits = meant.kind === "one" ? [meant.customer] : meant.kind === "ask" ? meant.candidates : [];
     if (hits.length > 0) return { name: guess.name, text: guess.after, hits };
   }
   return null;
@@ -56,7 +60,7 @@ export const replyButton: Feature = {
     const user = activeUser(ctx);
     if (!user) return;
     const id = (ctx.msg.choice ?? "").slice(REPLY_PREFIX.length);
-    const customer = await ownedCustomer(ctx.deps.prisma, { kind: "contractor", ownerId: user.id }, id);
+    const customer = await ownedCustomer(ctx.deps.prisma, personalScope(user.id), id);
     if (!customer) return void ctx.reply(ctx.t("crm.customer_gone"));
     if (customer.opted_out_at) return void ctx.reply(ctx.t("window.opted_out"), { about: { customerId: id } });
     await messageCustomer(ctx, user.id, customer, "");
@@ -70,11 +74,7 @@ export const replyText: Feature = {
   async handle(ctx) {
     const user = activeUser(ctx);
     if (!user || ctx.awaiting?.type !== "reply_customer") return;
-    const customer = await ownedCustomer(
-      ctx.deps.prisma,
-      { kind: "contractor", ownerId: user.id },
-      ctx.awaiting.customerId,
-    );
+    const customer = await ownedCustomer(ctx.deps.prisma, personalScope(user.id), ctx.awaiting.customerId);
     if (!customer) return void ctx.reply(ctx.t("crm.customer_gone"));
     await messageCustomer(ctx, user.id, customer, ctx.text);
   },

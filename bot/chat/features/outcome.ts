@@ -1,8 +1,10 @@
+import { conversationCustomer, conversationFirst, whichCustomer } from "../../../core/crm/current-customer.js";
 import { type CustomerHit, findOwnCustomers } from "../../../core/crm/customer-search.js";
 import { NAME_SCORE, nameScore } from "../../../core/crm/name-match.js";
 import {
   type AboutRefs,
   loadTarget,
+  MAX_TARGETS,
   markLost,
   markWon,
   type OutcomeKind,
@@ -60,19 +62,31 @@ async function apply(ctx: ChatContext, ownerId: string, outcome: Outcome, target
 }
 
 /**
- * Which deal or sequence is meant: the one the answered message names, or the person's only
- * open one; with several, ask with one button each (the amount or reason waits with the
- * question). When the answered message is about a customer with nothing open, the person's
- * other open ones are offered as buttons — never picked on their own.
+ * Which deal or sequence is meant: the one the answered message names; else one of the customer
+ * of the conversation in progress (core/crm/current-customer.ts: the one they last answered or
+ * heard from, within a day); else the person's only open one. With several, ask with one button
+ * each (the amount or reason waits with the question), the conversation's customer's first.
+ * When the answered message or the conversation is about a customer with nothing open, the
+ * person's other open ones are offered as buttons — never picked on their own. A customer who
+ * came from a lead the person answered needs no deal made up for the win: their contacted lead is
+ * the target (its `paid` conversion carries the amount, as the weekly figures count it).
  */
 async function decide(ctx: ChatContext, ownerId: string, outcome: Outcome, value: string): Promise<void> {
-  const about = await aboutOf(ctx);
-  const narrowed = Object.values(about).some(Boolean);
-  let targets = await outcomeTargets(ctx.deps, ownerId, outcome, about);
+  const replied = await aboutOf(ctx);
+  const meant = Object.values(replied).some(Boolean) ? null : await whichCustomer(ctx.deps, ownerId);
+  const about: AboutRefs | null =
+    meant === null ? replied : meant.kind === "one" ? { customerId: meant.customer.id } : null;
+  let targets: OutcomeTarget[];
   let ask = false;
-  if (targets.length === 0 && narrowed) {
-    targets = await outcomeTargets(ctx.deps, ownerId, outcome);
-    ask = true;
+  if (about) {
+    targets = await outcomeTargets(ctx.deps, ownerId, outcome, about);
+    if (targets.length === 0) {
+      targets = await outcomeTargets(ctx.deps, ownerId, outcome);
+      ask = true;
+    }
+  } else {
+    const earlier = meant?.kind === "ask" ? meant.conversation?.customer.id : undefined;
+    targets = await openTargets(ctx, ownerId, outcome, earlier);
   }
   const [only] = targets;
   if (!only) {
@@ -84,6 +98,27 @@ async function decide(ctx: ChatContext, ownerId: string, outcome: Outcome, value
     return;
   }
   askTarget(ctx, outcome, value, targets);
+}
+
+/**
+ * The person's open targets, those of `customerId` (an earlier conversation's customer) first:
+ * read on their own, so that a long list never pushes that customer out of the choices.
+ */
+async function openTargets(
+  ctx: ChatContext,
+  ownerId: string,
+  outcome: Outcome,
+  customerId: string | undefined,
+): Promise<OutcomeTarget[]> {
+  const all = await outcomeTargets(ctx.deps, ownerId, outcome);
+  if (!customerId) return all;
+  const theirs = await outcomeTargets(ctx.deps, ownerId, outcome, { customerId });
+  const seen = new Set<string>();
+  const merged = conversationFirst([...theirs, ...all], (t) => t.customerId, customerId).filter((t) => {
+    const key = `${t.kind}:${t.id}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
+  return merged.slice(0, MAX_TARGETS);
 }
 
 /** Ask which of `targets` is meant; the amount or reason waits with the question. */
@@ -187,8 +222,10 @@ export const won: Feature = {
       ctx.reply(ctx.t("outcome.bad_amount", { input: [...shown].slice(0, 20).join(""), max }));
       return;
     }
-    const hits = await findOwnCustomers(ctx.deps, user.id, named.name.slice(0, 100));
-    if (hits.length === 0) return void ctx.reply(ctx.t("crm.no_customer", { name: named.name.slice(0, 40) }));
+    const meant = await whichCustomer(ctx.deps, user.id, named.name);
+    if (meant.kind === "unknown" || meant.kind === "none")
+      return void ctx.reply(ctx.t("crm.no_customer", { name: named.name.slice(0, 40) }));
+    const hits = meant.kind === "one" ? [meant.customer] : meant.candidates;
     await decideNamed(ctx, user.id, "won", fromCents(named.cents), named.name, hits);
   },
 };
@@ -206,7 +243,11 @@ export const lost: Feature = {
       return;
     }
     const named = await trailingCustomer(ctx, user.id, reason);
-    if (named) return decideNamed(ctx, user.id, "lost", named.reason, named.name, named.hits);
+    if (named) {
+      const current = named.hits.length > 1 ? await conversationCustomer(ctx.deps, user.id) : null;
+      const hits = conversationFirst(named.hits, (h) => h.id, current?.customer.id);
+      return decideNamed(ctx, user.id, "lost", named.reason, named.name, hits);
+    }
     await decide(ctx, user.id, "lost", reason);
   },
 };

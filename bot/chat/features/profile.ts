@@ -75,7 +75,7 @@ export const profile: Feature = {
 };
 
 /** "85001, 85002 -85004" → what to add and remove, and the words that are no ZIP code. */
-export function parseZipArgs(args: string): { add: string[]; remove: string[]; invalid: string[] } {
+function parseZipArgs(args: string): { add: string[]; remove: string[]; invalid: string[] } {
   const words = args
     .split(/[\s,;]+/)
     .filter(Boolean)

@@ -1,3 +1,4 @@
+import { personalScope } from "../../../core/accounts/visibility.js";
 import { completeReminder, snoozeReminder } from "../../../core/crm/reminder.service.js";
 import { todayAgenda } from "../../../core/nba/agenda.js";
 import { DONE_PREFIX, formatWhen, reminderText, renderAgenda, SNOOZE_PREFIX } from "../agenda.js";
@@ -31,7 +32,7 @@ export const reminderDone: Feature = {
     const user = activeUser(ctx);
     if (!user) return;
     const id = (ctx.msg.choice ?? "").slice(DONE_PREFIX.length);
-    const r = await completeReminder(ctx.deps, { kind: "contractor", ownerId: user.id }, id);
+    const r = await completeReminder(ctx.deps, personalScope(user.id), id);
     if (!r.ok) {
       ctx.reply(r.code === "NOT_FOUND" ? ctx.t("today.reminder_gone") : failureText(ctx, "crmAction", r));
       return;
@@ -42,7 +43,7 @@ export const reminderDone: Feature = {
 };
 
 /** How long "Snooze" under a due reminder puts it off. */
-export const SNOOZE_MS = 60 * 60_000;
+const SNOOZE_MS = 60 * 60_000;
 
 /** "Snooze 1 h" under a due reminder: `snooze:<reminderId>` — it comes back in an hour. */
 export const reminderSnooze: Feature = {
@@ -52,7 +53,7 @@ export const reminderSnooze: Feature = {
     const user = activeUser(ctx);
     if (!user) return;
     const id = (ctx.msg.choice ?? "").slice(SNOOZE_PREFIX.length);
-    const r = await snoozeReminder(ctx.deps, { kind: "contractor", ownerId: user.id }, id, SNOOZE_MS);
+    const r = await snoozeReminder(ctx.deps, personalScope(user.id), id, SNOOZE_MS);
     if (!r.ok) return void ctx.reply(failureText(ctx, "snooze", r));
     const about = r.value.customer_id ? { customerId: r.value.customer_id } : undefined;
     const when = formatWhen(r.value.scheduled_for, { t: ctx.t, lang: ctx.lang, tz: ctx.tz, now: ctx.now });

@@ -1,6 +1,7 @@
 import { contractorLeadBoard } from "../../../core/marketplace/contractor-board.js";
 import { sendLeadMessage } from "../../../core/marketplace/window.service.js";
 import { refsOfSentMessage } from "../../../core/messaging/conversation.service.js";
+import { formatWhen } from "../agenda.js";
 import { awaitUntil } from "../context.js";
 import { failureText } from "../failures.js";
 import type { ChatContext, Feature } from "../types.js";
@@ -10,12 +11,27 @@ import { activeUser, isChoice, isPlainText } from "./match.js";
 async function send(ctx: ChatContext, contractorId: string, leadId: string, text: string): Promise<void> {
   const r = await sendLeadMessage(ctx.deps, { leadId, contractorId, text });
   if (!r.ok) {
-    ctx.reply(failureText(ctx, "sendLeadMessage", r), { leadId });
+    // Nobody can reach this customer: the lead is closed with no charge and no strike — say so plainly.
+    const reply =
+      r.code !== "CUSTOMER_UNREACHABLE"
+        ? failureText(ctx, "sendLeadMessage", r)
+        : ctx.t(leadClosed(r.details) ? "window.unreachable" : "message.unreachable");
+    ctx.reply(reply, { leadId });
     return;
   }
   // On the first message core's `lead_contacted` notice follows: the contact and what was charged.
-  ctx.reply(ctx.t("window.sent"), { leadId });
+  const d = r.value.delivery;
+  ctx.reply(
+    d.status === "deferred"
+      ? ctx.t("window.queued", { when: formatWhen(d.until, { t: ctx.t, lang: ctx.lang, tz: ctx.tz, now: ctx.now }) })
+      : ctx.t("window.sent"),
+    { leadId },
+  );
 }
+
+/** The failure says the lead itself ended UNREACHABLE (not just this one message). */
+const leadClosed = (details: unknown) =>
+  (details as { lead_status?: string } | undefined)?.lead_status === "UNREACHABLE";
 
 /**
  * Plain text from a contractor answers a customer: the message it replies to names the lead (or,

@@ -1,0 +1,222 @@
+/**
+ * Group commit for the events hot path: the guarded write of event-write.ts (writeEvent) for
+ * many events at once, as ONE statement and so one commit — a multi-row
+ * `INSERT INTO event_logs … ON CONFLICT (owner_id, event_id) DO NOTHING RETURNING` with the
+ * customers' guards, reminders, customer updates and STATUS_CHANGED rows as CTEs. The statement
+ * text is constant (the batch travels as one jsonb parameter), so it is raw SQL with no query
+ * compile per request. The Batcher (event-batcher.ts) keeps two events about one customer or
+ * with one owner's event id out of the same batch, so each event is written exactly as
+ * writeEvent would have written it on its own, in arrival order.
+ */
+import type { EventLog } from "../../prisma/generated/client.js";
+import type { Db } from "../db.js";
+import { Batcher, type BatchTimer } from "./event-batcher.js";
+import type { EventRowInput } from "./event-row.js";
+import {
+  CUSTOMER_FIELDS,
+  type CustomerFacts,
+  EVENT_FIELDS,
+  type EventEffects,
+  isUniqueViolation,
+  unprefix,
+  type WriteOutcome,
+  writeEvent,
+} from "./event-write.js";
+
+/** writeEvent's arguments for one event. */
+export interface EventWriteItem {
+  now: Date;
+  customer: CustomerFacts;
+  ruleRows: string;
+  event: EventRowInput;
+  fx: EventEffects;
+}
+
+/** writeEvent's outcomes, plus: a reminder or STATUS_CHANGED id was taken (→ the transactional path), or an error. */
+export type EventWriteOutcome = WriteOutcome | { kind: "unique" } | { kind: "error"; error: unknown };
+
+/** Writes one event, in a batch or on its own; answers after the write committed. */
+export type EventWriter = (item: EventWriteItem) => Promise<EventWriteOutcome>;
+
+const cols = (alias: string, prefix: string, fields: readonly string[]) =>
+  fields.map((f) => `${alias}."${f}" AS "${prefix}.${f}"`).join(", ");
+
+/**
+ * The batch statement. `$1` is a jsonb array of rows (see batchRow). The rule-rows guard is
+ * ruleRowsSql (automations.ts) with the owner and trigger taken from each row: if the two ever
+ * differ, every batched event comes back "stale" and takes the slower path — never a wrong write.
+ */
+const BATCH_SQL = `
+WITH input AS MATERIALIZED (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+    ord int, now timestamptz, event_id text, event_name text, customer_id uuid, owner_id uuid, user_id text,
+    account_id text, source text, ts timestamptz, properties jsonb, utm jsonb, consent jsonb, payload_hash text,
+    result jsonb, c_status text, c_pipeline text, c_name text, rule_rows text, act_at timestamptz, move_to text,
+    has_next boolean, next_text text, next_date timestamptz, dedupe_prefix text, reminders jsonb,
+    st_event_id text, st_source text, st_properties jsonb, st_hash text, st_result jsonb)),
+cust AS (
+  SELECT c.id, c.last_activity_at FROM customers AS c JOIN input AS i ON c.id = i.customer_id
+  WHERE c.owner_id = i.owner_id AND c.status = i.c_status::"CustomerStatus"
+    AND c.pipeline_status = i.c_pipeline::"CanonicalStatus" AND c.name = i.c_name AND c.opted_out_at IS NULL
+    AND (SELECT coalesce(json_agg(json_build_object('owner_id', r.owner_id, 'name', r.name,
+        'trigger', r.trigger, 'conditions', r.conditions, 'actions', r.actions, 'is_active', r.is_active)
+        ORDER BY r.owner_id NULLS FIRST, r.created_at, r.name), '[]')::text
+      FROM automation_rules r WHERE r.trigger = i.event_name AND (r.owner_id IS NULL OR r.owner_id = i.owner_id))
+      = i.rule_rows
+  ORDER BY c.id
+  FOR UPDATE OF c),
+rids AS MATERIALIZED (
+  SELECT gen_random_uuid() AS id, i.ord, r.kind, r.due_at, r.iso, r.message, r.n
+  FROM input AS i CROSS JOIN LATERAL jsonb_to_recordset(i.reminders) AS r(kind text, due_at timestamptz, iso text,
+    message text, n int)),
+ev AS (
+  INSERT INTO event_logs (event_id, event_name, customer_id, owner_id, user_id, account_id, source, timestamp,
+    properties, utm, consent, payload_hash, result, created_at)
+  SELECT i.event_id, i.event_name::"EventName", cust.id, i.owner_id, i.user_id, i.account_id, i.source, i.ts,
+    i.properties, i.utm, i.consent, i.payload_hash,
+    jsonb_set(i.result, '{reminders}', coalesce((SELECT jsonb_agg(jsonb_build_object('id', x.id, 'type', x.kind,
+      'scheduled_for', x.iso) ORDER BY x.n) FROM rids AS x WHERE x.ord = i.ord), '[]'::jsonb)),
+    i.now
+  FROM input AS i JOIN cust ON cust.id = i.customer_id
+  ORDER BY i.owner_id, i.event_id
+  ON CONFLICT (owner_id, event_id) DO NOTHING
+  RETURNING *),
+evi AS (SELECT ev.*, i.ord AS in_ord FROM ev JOIN input AS i ON i.owner_id = ev.owner_id AND i.event_id = ev.event_id),
+upd AS (
+  UPDATE customers AS c SET
+    last_activity_at = GREATEST(c.last_activity_at, i.act_at),
+    updated_at = i.now,
+    pipeline_status = CASE WHEN i.move_to IS NULL THEN c.pipeline_status ELSE i.move_to::"CanonicalStatus" END,
+    stage_entered_at = CASE WHEN i.move_to IS NULL THEN c.stage_entered_at ELSE i.act_at END,
+    next_action = CASE WHEN i.has_next THEN i.next_text ELSE c.next_action END,
+    next_action_date = CASE WHEN i.has_next THEN i.next_date ELSE c.next_action_date END
+  FROM evi JOIN input AS i ON i.ord = evi.in_ord
+  WHERE c.id = evi.customer_id
+  RETURNING i.ord AS up_ord, ${CUSTOMER_FIELDS.map((f) => `c."${f}"`).join(", ")}),
+rem AS (
+  INSERT INTO reminders (id, owner_id, customer_id, type, scheduled_for, message, dedupe_key, created_at)
+  SELECT x.id, evi.owner_id, evi.customer_id, x.kind::"ReminderType", x.due_at, x.message,
+    i.dedupe_prefix || ':' || x.kind, i.now
+  FROM rids AS x JOIN evi ON evi.in_ord = x.ord JOIN input AS i ON i.ord = x.ord),
+st AS (
+  INSERT INTO event_logs (event_id, event_name, customer_id, owner_id, source, timestamp, properties, payload_hash,
+    result, created_at)
+  SELECT i.st_event_id, 'STATUS_CHANGED', evi.customer_id, evi.owner_id, i.st_source, i.act_at, i.st_properties,
+    i.st_hash, i.st_result, i.now
+  FROM evi JOIN input AS i ON i.ord = evi.in_ord
+  WHERE i.move_to IS NOT NULL)
+SELECT i.ord, ${cols("evi", "e", EVENT_FIELDS)}, ${cols("upd", "c", CUSTOMER_FIELDS)},
+  (cust.id IS NOT NULL) AS locked, cust.last_activity_at AS before
+FROM input AS i
+  LEFT JOIN cust ON cust.id = i.customer_id
+  LEFT JOIN evi ON evi.in_ord = i.ord
+  LEFT JOIN upd ON upd.up_ord = i.ord
+ORDER BY i.ord`;
+
+/** One event as a row of the batch's jsonb parameter. */
+function batchRow(ord: number, w: EventWriteItem) {
+  const { event: e, fx } = w;
+  const move = fx.move;
+  if (move && typeof move.payloadHash !== "string") throw new Error("batched events are about known customers");
+  return {
+    ord,
+    now: w.now.toISOString(),
+    event_id: e.event_id,
+    event_name: e.event_name,
+    customer_id: w.customer.id,
+    owner_id: e.owner_id,
+    user_id: e.user_id,
+    account_id: e.account_id,
+    source: e.source,
+    ts: e.timestamp.toISOString(),
+    properties: e.properties ?? null,
+    utm: e.utm ?? null,
+    consent: e.consent ?? null,
+    payload_hash: e.payload_hash,
+    result: e.result,
+    c_status: w.customer.status,
+    c_pipeline: w.customer.pipeline_status,
+    c_name: w.customer.name,
+    rule_rows: w.ruleRows,
+    act_at: fx.at.toISOString(),
+    move_to: move?.to ?? null,
+    has_next: fx.nextAction !== null,
+    next_text: fx.nextAction?.text ?? null,
+    next_date: fx.nextAction?.date.toISOString() ?? null,
+    dedupe_prefix: fx.dedupePrefix,
+    reminders: fx.reminders.map((r, n) => ({
+      kind: r.type,
+      due_at: r.scheduled_for.toISOString(),
+      iso: r.scheduled_for.toISOString(),
+      message: r.message,
+      n,
+    })),
+    st_event_id: move?.eventId ?? null,
+    st_source: move?.source ?? null,
+    st_properties: move?.properties ?? null,
+    st_hash: move ? (move.payloadHash as string) : null,
+    st_result: move?.result ?? null,
+  };
+}
+
+/**
+ * Write a batch of events about known customers in one statement; one outcome per item, in
+ * order. When the statement fails as a whole (a reminder or STATUS_CHANGED id already taken, a
+ * deadlock with another process), each event is written on its own instead, so one bad event
+ * never fails its batch-mates.
+ */
+async function writeEventBatch(db: Db, items: readonly EventWriteItem[]): Promise<EventWriteOutcome[]> {
+  if (items.length === 1) return [await writeEventAlone(db, items[0] as EventWriteItem)];
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await db.$queryRawUnsafe<Array<Record<string, unknown>>>(
+      BATCH_SQL,
+      JSON.stringify(items.map((w, i) => batchRow(i, w))),
+    );
+  } catch {
+    const out: EventWriteOutcome[] = [];
+    for (const w of items) out.push(await writeEventAlone(db, w));
+    return out;
+  }
+  return items.map((_, i) => {
+    const row = rows[i] ?? {};
+    const written = unprefix<EventLog>(row, "e", EVENT_FIELDS);
+    const after = unprefix<CustomerFacts>(row, "c", CUSTOMER_FIELDS);
+    if (written && after) {
+      return { kind: "written", row: written, lastActivityBefore: row.before as Date, customer: after };
+    }
+    return row.locked === true ? { kind: "taken" } : { kind: "stale" };
+  });
+}
+
+/** writeEvent for one item on its own statement, its failures as outcomes. */
+export async function writeEventAlone(db: Db, w: EventWriteItem): Promise<EventWriteOutcome> {
+  try {
+    return await writeEvent(db, w.now, w.customer, w.ruleRows, w.event, w.fx);
+  } catch (error) {
+    return isUniqueViolation(error) ? { kind: "unique" } : { kind: "error", error };
+  }
+}
+
+/** Group-commit limits: up to 64 events a statement, a lone event waits ≤ 2 ms, ≤ 512 waiting. */
+const EVENT_BATCH_LIMITS = { maxBatch: 64, maxWaitMs: 2, maxPending: 512, maxInFlight: 2 } as const;
+
+/**
+ * An EventWriter that group-commits (see the file comment). One per process (the web app makes
+ * it); the timer is the adapter's. Keys: the customer (its state is each plan's input) and the
+ * owner's event id (a redelivery must see the first delivery committed).
+ */
+export function groupCommitWriter(
+  db: Db,
+  timer: BatchTimer,
+  limits: Partial<typeof EVENT_BATCH_LIMITS> = {},
+): EventWriter {
+  const batcher = new Batcher<EventWriteItem, EventWriteOutcome>({
+    ...EVENT_BATCH_LIMITS,
+    ...limits,
+    keysOf: (w) => [`c:${w.customer.id}`, `e:${w.event.owner_id}\0${w.event.event_id}`],
+    flush: (items) => writeEventBatch(db, items),
+    timer,
+  });
+  return (item) => batcher.submit(item);
+}

@@ -1,0 +1,149 @@
+/**
+ * Whether a marketplace lead's customer can be reached, and what happens when they cannot
+ * (DESIGN.md "Unreachable customers"): the lead ends UNREACHABLE, nobody is charged, nobody gets
+ * a strike, and the bidders still waiting are told.
+ */
+import type { Lead } from "../../prisma/generated/client.js";
+import type { Config } from "../config/config.js";
+import {
+  type CustomerFacts,
+  type CustomerMessageDecision,
+  decideCustomerMessage,
+  factsOf,
+  loadCustomerFacts,
+  type MessageIntent,
+} from "../messaging/customer-message.js";
+import { notifyUsers } from "../messaging/outbox.js";
+import { candidatesOf, rowAddressWhere } from "../messaging/route-candidates.js";
+import { routeAddressKey } from "../messaging/routing.js";
+import type { TxCtx } from "../service.js";
+import { bumpMetrics } from "./metrics.js";
+
+/** A contractor's words to a lead's customer: a person's free-text answer. */
+export const LEAD_ANSWER: MessageIntent = { answer: true, templated: false };
+
+type Tx = TxCtx["tx"];
+
+/**
+ * The facts of a lead's customer as `ownerId` would reach them, before anything is written: the
+ * owner's existing record of the same person (by phone or e-mail, as customerFromLead finds it),
+ * plus the phone and e-mail the customer gave in the lead — opted out where anyone at that
+ * address said STOP. Submitting the lead counts as writing to us (its `created_at`).
+ */
+export async function leadCustomerFacts(
+  tx: Tx,
+  config: Pick<Config, "quietHours" | "defaultTimezone">,
+  lead: Lead,
+  ownerId: string,
+): Promise<CustomerFacts> {
+  const given = { email: lead.customer_email, phone: lead.customer_phone };
+  const same = lead.customer_id
+    ? await tx.customer.findUnique({ where: { id: lead.customer_id } })
+    : await tx.customer.findFirst({
+        where: {
+          owner_id: ownerId,
+          OR: [
+            ...(lead.customer_phone ? [{ phone: lead.customer_phone }] : []),
+            ...(lead.customer_email ? [{ email: lead.customer_email }] : []),
+          ],
+        },
+      });
+  const base = same
+    ? await loadCustomerFacts(tx, same, config)
+    : factsOf(
+        {
+          id: "",
+          email: null,
+          phone: null,
+          opted_out_at: null,
+          preferred_contact_method: lead.customer_phone ? "sms" : "email",
+          timezone: null,
+          quiet_hours_start: null,
+          quiet_hours_end: null,
+          preferred_contact_times: null,
+        },
+        [],
+        { lastInboundMessageAt: null, lastLeadAt: null },
+        config,
+      );
+  const atLead =
+    given.email || given.phone
+      ? await tx.channelIdentity.findMany({
+          where: rowAddressWhere([given]),
+          select: { channel: true, address: true, opted_out: true },
+        })
+      : [];
+  const known = new Set(base.candidates.map((c) => routeAddressKey(c.channel, c.address)));
+  const extra = candidatesOf(given, [], atLead).filter((c) => !known.has(routeAddressKey(c.channel, c.address)));
+  const wrote = base.lastWroteAt && base.lastWroteAt > lead.created_at ? base.lastWroteAt : lead.created_at;
+  return { ...base, candidates: [...base.candidates, ...extra], lastWroteAt: wrote };
+}
+
+/** How `ownerId`'s answer to the lead's customer would go out at `now` (the pure decision). */
+export async function decideLeadAnswer(
+  tx: Tx,
+  config: Pick<Config, "quietHours" | "defaultTimezone">,
+  lead: Lead,
+  ownerId: string,
+  now: Date,
+): Promise<CustomerMessageDecision> {
+  return decideCustomerMessage(await leadCustomerFacts(tx, config, lead, ownerId), LEAD_ANSWER, now);
+}
+
+/**
+ * End a lead whose customer cannot be reached: the lead is UNREACHABLE with no rank, the open
+ * window is closed at `now` if it was still running (its bid stays WON, unanswered, without a
+ * strike — so nobody is charged), the window no longer counts as a won lead in its holder's
+ * figures (metrics.ts countsAsWon: the contact rate does not drop for the customer's opt-out),
+ * the ranked bids still waiting are LOST, and those bidders plus `alsoTell` (the contractor
+ * whose window just ran out) are told in chat.
+ */
+export async function markLeadUnreachable(
+  tx: Tx,
+  lead: Lead,
+  now: Date,
+  opts: { windowBidId: string; alsoTell?: string | null },
+): Promise<void> {
+  await tx.lead.update({
+    where: { id: lead.id },
+    data: { status: "UNREACHABLE", current_rank: null, updated_at: now },
+  });
+  const open = await tx.bid.findUniqueOrThrow({
+    where: { id: opts.windowBidId },
+    select: { response_window_starts_at: true, response_window_ends_at: true, contractor_id: true },
+  });
+  if (open.response_window_starts_at) await bumpMetrics(tx, open.contractor_id, { won: -1 }, now);
+  // Closed now (a window always ends after it starts, even one closed the instant it opened) —
+  // or left at its own end when it ran out before its expiry was handled: never made longer.
+  const startMs = open.response_window_starts_at?.getTime() ?? now.getTime() - 1;
+  const closedMs = Math.max(now.getTime(), startMs + 1);
+  const endMs = Math.min(closedMs, open.response_window_ends_at?.getTime() ?? closedMs);
+  await tx.bid.update({
+    where: { id: opts.windowBidId },
+    data: { response_window_ends_at: new Date(endMs), updated_at: now },
+  });
+  const waiting = await tx.bid.findMany({
+    where: { lead_id: lead.id, status: "ACTIVE", id: { not: opts.windowBidId } },
+    select: { id: true, contractor_id: true },
+  });
+  if (waiting.length > 0) {
+    await tx.bid.updateMany({
+      where: { id: { in: waiting.map((b) => b.id) } },
+      data: { status: "LOST", updated_at: now },
+    });
+  }
+  const told = [
+    ...waiting.map((b) => ({ userId: b.contractor_id, bidId: b.id })),
+    ...(opts.alsoTell ? [{ userId: opts.alsoTell, bidId: opts.windowBidId }] : []),
+  ];
+  await notifyUsers(
+    tx,
+    told.map((t) => ({
+      userId: t.userId,
+      leadId: lead.id,
+      dedupeKey: `unreachable:${t.bidId}`,
+      notice: { kind: "lead_lost" as const, leadId: lead.id, title: lead.title, reason: "unreachable" as const },
+    })),
+    now,
+  );
+}
