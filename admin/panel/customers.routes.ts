@@ -87,7 +87,7 @@ export function customerRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
       "pages/customer",
       {
         ...cardExtras(req, deps.clock.now()),
-        ...(await serviceExtras(deps, card.value.owner_id)),
+        ...(await serviceExtras(deps, card.value.owner_id, card.value.id)),
         card: card.value,
         edit: null,
         value: null,

@@ -12,6 +12,7 @@ import { setPreferredTechnician, setReferredBy } from "../../core/service/custom
 import { createExpense } from "../../core/service/expense.service.js";
 import { createFollowUp } from "../../core/service/follow-up.service.js";
 import { createJob, updateJob } from "../../core/service/job.service.js";
+import { createOpportunity, listOpportunities } from "../../core/service/opportunity.service.js";
 import { createPayment } from "../../core/service/payment.service.js";
 import { createReview, rateTechnician } from "../../core/service/review.service.js";
 import { listTechnicians } from "../../core/service/technician.service.js";
@@ -29,6 +30,7 @@ import {
   formOf,
   invalid,
   jobInput,
+  opportunityInput,
   paymentInput,
   ratingInput,
   reviewInput,
@@ -46,11 +48,21 @@ export type ShowServiceCard = (
   status?: number,
 ) => Promise<unknown>;
 
-/** What the service sections need besides the card: the owner's technicians and the choices. */
-export async function serviceExtras(deps: PanelDeps, ownerId: string) {
+/**
+ * What the service sections need besides the card: the owner's technicians, the customer's
+ * opportunities (newest 50) and the choices.
+ */
+export async function serviceExtras(deps: PanelDeps, ownerId: string, customerId?: string) {
   // The card was read through the viewer's scope already; these are its owner's technicians.
   const techs = await listTechnicians(deps, PLATFORM_SCOPE, { owner_id: ownerId, page: 1, per_page: 200 });
-  return { technicians: techs.ok ? techs.value.data : [], choices: SERVICE_CHOICES };
+  const opps = customerId
+    ? await listOpportunities(deps, PLATFORM_SCOPE, { customer_id: customerId, page: 1, per_page: 50 })
+    : null;
+  return {
+    technicians: techs.ok ? techs.value.data : [],
+    opportunities: opps?.ok ? opps.value.data : [],
+    choices: SERVICE_CHOICES,
+  };
 }
 
 /** A NOT_FOUND about the customer itself (the page's subject) rather than a field of the form. */
@@ -63,7 +75,8 @@ function customerMissing(f: Failure): boolean {
 /**
  * The customer card's service records (seed 004): add a job and move it on (complete it), a
  * payment with its method, an expense, an appliance, a review, a technician rating, the
- * preferred technician, who referred the customer, a follow-up, the communication preferences —
+ * preferred technician, who referred the customer, a follow-up, the communication preferences,
+ * an opportunity (its type's sequence enrolled by core) —
  * each through its core use case with the signed-in person as the audited actor. An htmx post
  * gets its section back plus the financials block out of band (so a payment changes the profit
  * at once); a plain form post is sent back to the card (303). A refusal is 422 with the reason
@@ -97,7 +110,7 @@ export function serviceCardRoutes(deps: PanelDeps, showCard: ShowServiceCard): F
       "partials/customer-service-swap",
       {
         ...cardExtras(req, deps.clock.now()),
-        ...(await serviceExtras(deps, card.value.owner_id)),
+        ...(await serviceExtras(deps, card.value.owner_id, card.value.id)),
         card: card.value,
         section,
         errors,
@@ -215,6 +228,14 @@ export function serviceCardRoutes(deps: PanelDeps, showCard: ShowServiceCard): F
       const owned = input.ok ? await jobOnCustomer(id, form.job_id) : null;
       const r = !input.ok ? input : (owned ?? (await createFollowUp(deps, panelScope(req), input.value, actorOf(req))));
       return answer(req, reply, id, "follow-ups", r, "follow-ups", form);
+    });
+
+    app.post("/customers/:id/opportunities", async (req, reply) => {
+      const id = idOf(req);
+      const form = formOf(req.body, FORM_FIELDS.opportunities as string[]);
+      const input = opportunityInput(id, form);
+      const r = input.ok ? await createOpportunity(deps, panelScope(req), input.value, actorOf(req)) : input;
+      return answer(req, reply, id, "opportunities", r, "opportunities", form);
     });
 
     app.post("/customers/:id/communication", async (req, reply) => {

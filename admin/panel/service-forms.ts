@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import type { Failure } from "../../core/errors.js";
 import { PAYMENT_METHODS } from "../../core/service/money-input.js";
+import { OPPORTUNITY_TYPES } from "../../core/service/opportunity-input.js";
 import { FOLLOW_UP_STATUSES, JOB_STATUSES } from "../../core/service/record-input.js";
 
 /**
@@ -22,6 +23,7 @@ export const SERVICE_SECTIONS = [
   "referrals",
   "follow-ups",
   "communication",
+  "opportunities",
 ] as const;
 export type ServiceSection = (typeof SERVICE_SECTIONS)[number];
 
@@ -36,6 +38,7 @@ export const FORM_FIELDS: Record<string, readonly string[]> = {
   preferred: ["technician_id"],
   referrals: ["referred_by"],
   "follow-ups": ["job_id", "status", "follow_up_date", "satisfaction_rating", "feedback"],
+  opportunities: ["opportunity_type", "asset_brand", "asset_age_years", "note"],
   communication: [
     "preferred_contact_method",
     "preferred_contact_times",
@@ -176,6 +179,29 @@ export function communicationInput(form: Form): Result<Record<string, unknown>> 
   };
 }
 
+/**
+ * POST …/opportunities → createOpportunity's input: the type (core refuses an unknown one by
+ * name), the asset's brand and age in years (a number, or refused here), a note kept with the
+ * asset facts.
+ */
+export function opportunityInput(customerId: string, form: Form): Result<Record<string, unknown>> {
+  const g = given(form, FORM_FIELDS.opportunities as string[]);
+  const age = g.asset_age_years;
+  if (age !== undefined && !/^\d{1,3}(\.\d{1,2})?$/.test(age)) {
+    return invalid("asset age: a number of years like 12", "asset_age_years");
+  }
+  return {
+    ok: true,
+    value: {
+      customer_id: customerId,
+      opportunity_type: g.opportunity_type ?? "",
+      ...(g.asset_brand ? { asset_brand: g.asset_brand } : {}),
+      ...(age !== undefined ? { asset_age_years: Number(age) } : {}),
+      ...(g.note ? { forensic_inputs: { note: g.note.slice(0, 200) } } : {}),
+    },
+  };
+}
+
 function without(o: Record<string, string>, key: string): Record<string, string> {
   const { [key]: _drop, ...rest } = o;
   return rest;
@@ -188,4 +214,5 @@ export const SERVICE_CHOICES = {
   followUpStatuses: FOLLOW_UP_STATUSES,
   contactMethods: ["whatsapp", "email", "phone", "sms", "telegram"],
   frequencies: ["minimal", "moderate", "frequent"],
+  opportunityTypes: OPPORTUNITY_TYPES,
 } as const;

@@ -226,6 +226,9 @@ const CHANGES: Record<string, () => Promise<Step[]>> = {
   "/admin/customers/:id/appliances": async () => [
     { url: `/admin/customers/${(await customer()).id}/appliances`, form: { type: "water heater", brand: "Rheem" } },
   ],
+  "/admin/customers/:id/opportunities": async () => [
+    { url: `/admin/customers/${(await customer()).id}/opportunities`, form: { opportunity_type: "maintenance" } },
+  ],
   "/admin/customers/:id/reviews": async () => {
     const c = await customer();
     const j = await makeJob(w.prisma, { owner_id: c.owner_id, customer_id: c.id });

@@ -12,7 +12,7 @@ import { sandboxChannel } from "../../bot/sandbox/channel.js";
 import { OutboxSender } from "../../jobs/outbox-sender.js";
 import type { Customer, User } from "../../prisma/generated/client.js";
 import { createWorld, type TestWorld } from "../support/deps.js";
-import { makeContractor, makeCustomer, makeJob } from "../support/factories.js";
+import { makeContractor, makeCustomer, makeJob, makeSequenceTemplate } from "../support/factories.js";
 import { sandboxApp, sandboxClient, textsOf } from "./helpers.js";
 
 const NOW = new Date("2026-03-10T18:00:00Z");
@@ -192,5 +192,40 @@ describe("/appliance and /card", () => {
     const before = await fingerprint();
     expect(textsOf(await press(`svc:ap:${stranger.id}`))).toMatch(/can't find that customer/);
     expect(await fingerprint()).toBe(before);
+  });
+});
+
+describe("/opportunity TYPE NAME", () => {
+  it("creates one for the contractor's own customer, enrols its sequence and names it; Danish type words too", async () => {
+    await makeSequenceTemplate(w.prisma, { name: "Replacement nurture", trigger_type: "replacement" });
+    const [reply] = await say("/opportunity replacement Anna Jensen");
+    expect(reply?.text).toBe(
+      "💡 replacement opportunity created for Anna Jensen — the “Replacement nurture” sequence is following it up.",
+    );
+    expect(reply?.buttons.map((b) => b.data)).toEqual([`act:card:${jensen.id}`]);
+    const opp = await w.prisma.opportunity.findFirstOrThrow({ where: { customer_id: jensen.id } });
+    expect(opp).toMatchObject({ opportunity_type: "replacement", source: "manual", owner_id: carla.id });
+    expect(await w.prisma.nurturingSequence.count({ where: { opportunity_id: opp.id } })).toBe(1);
+    expect(await w.prisma.auditLog.count({ where: { action: "opportunity.created", actor_user_id: carla.id } })).toBe(
+      1,
+    );
+
+    const [danish] = await say("/opportunity vedligehold Anna Berg");
+    expect(danish?.text).toMatch(/^💡 maintenance opportunity created for Anna Berg — no follow-up sequence/);
+    expect(await w.prisma.opportunity.count({ where: { customer_id: berg.id, opportunity_type: "maintenance" } })).toBe(
+      1,
+    );
+  });
+
+  it("lists the types for an unknown one, never reaches another's customer, writes nothing on refusal", async () => {
+    const before = JSON.stringify([await fingerprint(), await w.prisma.opportunity.count()]);
+    expect(textsOf(await say("/opportunity roof Anna Jensen"))).toMatch(
+      /“roof” is not a type of opportunity\. Use one of: replacement, code_violation, maintenance/,
+    );
+    expect(textsOf(await say("/opportunity replacement Zed Stranger"))).toMatch(/None of your customers is called/);
+    expect(textsOf(await say("/opportunity replacement Anna"))).toMatch(/Several of your customers match/);
+    expect(textsOf(await say("/opportunity"))).toMatch(/Tell me the type and whose it is/);
+    expect(JSON.stringify([await fingerprint(), await w.prisma.opportunity.count()])).toBe(before);
+    expect(await w.prisma.opportunity.count({ where: { customer_id: stranger.id } })).toBe(0);
   });
 });

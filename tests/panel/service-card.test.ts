@@ -390,4 +390,50 @@ describe("the Opportunities page", () => {
     expect(nurturing.body).not.toContain("Bo Berg");
     expect((await admin.get("/admin/opportunities?status=bogus")).statusCode).toBe(400);
   });
+
+  it("creates one from the customer card: row, audit, its sequence enrolled; a bad type is 422 with nothing written", async () => {
+    await makeSequenceTemplate(w.prisma, { name: "Maintenance nurture", trigger_type: "maintenance" });
+    const cai = await makeCustomer(w.prisma, { owner_id: owner.id, name: "Cai Holm" });
+    const url = `/admin/customers/${cai.id}/opportunities`;
+    const card = await admin.get(`/admin/customers/${cai.id}`);
+    expect(card.body).toContain('id="opportunities"');
+    expect(card.body).toContain(`action="${url}"`);
+    expect((await reader.get(`/admin/customers/${cai.id}`)).body).not.toContain(`action="${url}"`);
+
+    const before = JSON.stringify([await fingerprint(), await w.prisma.opportunity.count()]);
+    const bad = await hxPost(url, { opportunity_type: "roof", asset_brand: "Rheem" });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toMatch(/role="alert" data-code="VALIDATION_FAILED">[^<]*opportunity_type/);
+    const badAge = await admin.postForm(url, { opportunity_type: "maintenance", asset_age_years: "old" });
+    expect(badAge.statusCode).toBe(422);
+    expect(badAge.body).toContain("<html");
+    const ro = await reader.postForm(url, { opportunity_type: "maintenance" });
+    expect(ro.statusCode).toBe(403);
+    expect(JSON.stringify([await fingerprint(), await w.prisma.opportunity.count()])).toBe(before);
+
+    const made = await hxPost(url, {
+      opportunity_type: "maintenance",
+      asset_brand: "Bradford White",
+      asset_age_years: "9",
+      note: "noisy",
+    });
+    expect(made.statusCode).toBe(200);
+    expect(made.body.trimStart()).toMatch(/^<section class="card" id="opportunities"/);
+    const opp = await w.prisma.opportunity.findFirstOrThrow({ where: { customer_id: cai.id } });
+    expect(opp).toMatchObject({ opportunity_type: "maintenance", asset_brand: "Bradford White", source: "manual" });
+    expect(Number(opp.asset_age_years)).toBe(9);
+    expect(opp.forensic_inputs).toMatchObject({ note: "noisy" });
+    expect(made.body).toContain(`data-opportunity="${opp.id}"`);
+    expect(made.body).toMatch(/data-est-value>~\$/);
+    expect(made.body).toMatch(/data-sequence>Maintenance nurture <span class="muted">\(active\)/);
+    const seq = await w.prisma.nurturingSequence.findFirst({ where: { opportunity_id: opp.id } });
+    expect(seq).not.toBeNull();
+    const audit = await audits("opportunity.created");
+    expect(audit.map((a) => a.entity_id)).toContain(opp.id);
+
+    const plain = await admin.postForm(url, { opportunity_type: "replacement" });
+    expect(plain.statusCode).toBe(303);
+    expect(plain.headers.location).toBe(`/admin/customers/${cai.id}#opportunities`);
+    expect(await w.prisma.opportunity.count({ where: { customer_id: cai.id } })).toBe(2);
+  });
 });

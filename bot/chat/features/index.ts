@@ -12,6 +12,7 @@ import { cancel, help } from "./help.js";
 import { leads } from "./leads.js";
 import { accessRequest, accountGate, start, unknownPerson } from "./link.js";
 import { message, replyButton, replyText } from "./message.js";
+import { opportunityCommand } from "./opportunity.js";
 import { lost, outcomePick, won } from "./outcome.js";
 import { profile, profileButton, zips } from "./profile.js";
 import { doneButton, doneCommand, doneText, serviceAnswer, serviceButton } from "./service.js";
@@ -69,6 +70,7 @@ export const FEATURES: readonly Feature[] = [
   aiSummary,
   doneCommand,
   applianceCommand,
+  opportunityCommand,
   profile,
   zips,
   message,
