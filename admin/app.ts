@@ -41,7 +41,8 @@ export interface WebDeps extends CoreDeps {
   queueMode: "embedded" | "redis";
   /** Resolves when every backing service answers; rejects with the one that does not. */
   checkReady(): Promise<void>;
-  logger?: boolean | object;
+  /** fastify logger options when no process logger is given (never `false`: 5xx must be logged). */
+  logger?: { level: string };
   /** The process logger (pino): every request logs through a child carrying its `reqId`. */
   loggerInstance?: FastifyBaseLogger;
   /** Password hashing for panel sign-in (Argon2id unless a test passes a cheaper one). */
@@ -64,7 +65,9 @@ function trustProxyOption(
 /** Build the web application (API, hooks, panel) without listening, so tests can inject. */
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
+    // Never without a logger: a 5xx is always logged with its request id. Without the process
+    // logger (tests, tools) fastify's own pino logs errors only.
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? { level: "error" } }),
     trustProxy: trustProxyOption(deps.config.trustProxy),
     bodyLimit: 256 * 1024,
     // Router errors (`%ff` in a path, an over-long id) in the API's error shape.

@@ -52,7 +52,7 @@ export function dateOnly(value: string): Date {
   return new Date(`${value.slice(0, 10)}T00:00:00.000Z`);
 }
 
-/** A date-time with an offset (convert with `new Date()`). */
+/** A date-time with an offset, as sent (an ISO 8601 string; `asDate` turns it into a Date). */
 export const instant = () => isoDateTime();
 
 /** A date field as a Date: undefined stays undefined (not sent), null stays null (cleared). */
