@@ -83,7 +83,9 @@ export function observeJobLateness(metrics: Metrics | undefined, job: Job, start
 
 /**
  * Run wake-up jobs from the queue; several processes may run this side by side. `handle` gets the
- * key and the job's id (for its log lines).
+ * key and the job's id (for its log lines). Many jobs run at once (100 by default): a window's
+ * expiry wake-up mostly waits to join the process's next expiry batch, so a burst gathers into a
+ * few large transactions; the database pool bounds how many transactions really run.
  */
 export function startWakeupWorker(
   connection: ConnectionOptions,
@@ -96,6 +98,6 @@ export function startWakeupWorker(
       observeJobLateness(opts.metrics, job);
       await handle((job.data as WakeData).key, job.id ?? "");
     },
-    { connection, concurrency: opts.concurrency ?? 20 },
+    { connection, concurrency: opts.concurrency ?? 100 },
   );
 }

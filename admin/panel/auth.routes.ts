@@ -3,6 +3,7 @@ import { z } from "zod";
 import { loginWithPassword, PANEL_ROLES } from "../../core/accounts/panel-auth.service.js";
 import { writeAudit } from "../../core/audit.js";
 import { ERROR_CODES } from "../../core/errors.js";
+import { actorOf } from "./audit.js";
 import { render } from "./render.js";
 import { endSession, startSession } from "./session.js";
 import type { PanelDeps } from "./types.js";
@@ -89,7 +90,7 @@ export function authRoutes(deps: PanelDeps): FastifyPluginAsyncZod {
     );
 
     app.post("/logout", { config: { roles: PANEL_ROLES } }, async (req, reply) => {
-      await endSession(req, deps);
+      await endSession(req, deps, actorOf(req));
       return reply.redirect("/admin/login?why=out", 303);
     });
   };

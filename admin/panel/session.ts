@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { PanelUser } from "../../core/accounts/panel-auth.service.js";
 import { endPanelSession, resumePanelSession } from "../../core/accounts/panel-session.service.js";
 import { panelScopeFor } from "../../core/accounts/team-scope.js";
+import type { AuditActor } from "../../core/audit.js";
 import { renderError } from "./render.js";
 import type { PanelDeps } from "./types.js";
 
@@ -27,9 +28,9 @@ export function startSession(req: FastifyRequest, sessionId: string): void {
 }
 
 /** Sign out: revoke the session row on the server (a copied cookie opens nothing) and drop the cookie. */
-export async function endSession(req: FastifyRequest, deps: PanelDeps): Promise<void> {
+export async function endSession(req: FastifyRequest, deps: PanelDeps, actor: AuditActor): Promise<void> {
   const sid = req.session.get("auth")?.sid;
-  if (typeof sid === "string") await endPanelSession(deps, sid);
+  if (typeof sid === "string") await endPanelSession(deps, sid, actor);
   req.session.delete();
 }
 

@@ -1,3 +1,4 @@
+import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
 import type { Prisma } from "../db.js";
 import { isPanelRole, type PanelUser } from "./panel-roles.js";
@@ -79,12 +80,25 @@ export async function resumePanelSession(
   return { ok: true, user: { id: u.id, email: u.email ?? "", name: u.name, role: u.role } };
 }
 
-/** Sign out: revoke the session on the server, so a copy of its cookie opens nothing any more. */
-export async function endPanelSession(deps: Pick<CoreDeps, "prisma" | "clock">, sessionId: string): Promise<void> {
+/**
+ * Sign out: revoke the session on the server, so a copy of its cookie opens nothing any more, and
+ * record `panel.logout` in the same transaction (once: signing out of an ended session writes
+ * nothing).
+ */
+export async function endPanelSession(
+  deps: Pick<CoreDeps, "prisma" | "clock">,
+  sessionId: string,
+  actor: AuditActor,
+): Promise<void> {
   if (!UUID.test(sessionId)) return;
-  await deps.prisma.panelSession.updateMany({
-    where: { id: sessionId, revoked_at: null },
-    data: { revoked_at: deps.clock.now() },
+  const now = deps.clock.now();
+  await deps.prisma.$transaction(async (tx) => {
+    const ended = await tx.panelSession.updateMany({
+      where: { id: sessionId, revoked_at: null },
+      data: { revoked_at: now },
+    });
+    if (ended.count === 0 || actor.kind !== "panel_user") return;
+    await writeAudit(tx, { actor, action: "panel.logout", entityType: "user", entityId: actor.userId, at: now });
   });
 }
 

@@ -4,7 +4,7 @@ import { archiveOldLeads } from "./lead.service.js";
 import { biddingCloseDueWhere, windowExpiryDueWhere, windowWarningDueWhere } from "./lead-state.js";
 import { raiseUnansweredAlarms } from "./unanswered.service.js";
 import { parseWakeKey, wakeKey } from "./wakeups.js";
-import { expireWindow, warnWindow } from "./window-expiry.service.js";
+import { expireDueWindows, expireOnWakeup, warnWindow } from "./window-expiry.service.js";
 
 /**
  * Handle one scheduler wake-up. The handler re-reads the row and acts only if the deadline
@@ -15,7 +15,7 @@ export async function handleMarketplaceWakeup(deps: CoreDeps, key: string): Prom
   const k = parseWakeKey(key);
   if (!k) return false;
   if (k.kind === "close") await closeBidding(deps, k.id);
-  else if (k.kind === "expire") await expireWindow(deps, k.id);
+  else if (k.kind === "expire") await expireOnWakeup(deps, k.id);
   else await warnWindow(deps, k.id);
   return true;
 }
@@ -56,7 +56,14 @@ export async function dueMarketplaceKeys(deps: CoreDeps, now: Date, limit = 500)
  */
 export async function reconcileMarketplace(deps: CoreDeps): Promise<{ handled: number; archived: number }> {
   const keys = await dueMarketplaceKeys(deps, deps.clock.now());
-  for (const key of keys) await handleMarketplaceWakeup(deps, key);
+  let swept = false; // due windows expire in batches, all of them at the first expiry key
+  for (const key of keys) {
+    if (parseWakeKey(key)?.kind !== "expire") await handleMarketplaceWakeup(deps, key);
+    else if (!swept) {
+      swept = true;
+      await expireDueWindows(deps);
+    }
+  }
   const alarms = await raiseUnansweredAlarms(deps);
   if (alarms > 0)
     deps.log.warn(`${alarms} lead(s) unanswered for ${deps.config.marketplace.unansweredAlertMs / 60_000} min`);

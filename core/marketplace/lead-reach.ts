@@ -8,9 +8,10 @@ import type { Config } from "../config/config.js";
 import {
   type CustomerFacts,
   type CustomerMessageDecision,
+  type CustomerRow,
   decideCustomerMessage,
   factsOf,
-  loadCustomerFacts,
+  loadCustomerFactsBatch,
   type MessageIntent,
 } from "../messaging/customer-message.js";
 import { notifyUsers } from "../messaging/outbox.js";
@@ -24,59 +25,95 @@ export const LEAD_ANSWER: MessageIntent = { answer: true, templated: false };
 
 type Tx = TxCtx["tx"];
 
+/** A customer row with nothing known yet: a lead from someone the owner has no record of. */
+const UNKNOWN_CUSTOMER = (lead: Lead): CustomerRow => ({
+  id: "",
+  email: null,
+  phone: null,
+  opted_out_at: null,
+  preferred_contact_method: lead.customer_phone ? "sms" : "email",
+  timezone: null,
+  quiet_hours_start: null,
+  quiet_hours_end: null,
+  preferred_contact_times: null,
+});
+
 /**
- * The facts of a lead's customer as `ownerId` would reach them, before anything is written: the
- * owner's existing record of the same person (by phone or e-mail, as customerFromLead finds it),
- * plus the phone and e-mail the customer gave in the lead — opted out where anyone at that
- * address said STOP. Submitting the lead counts as writing to us (its `created_at`).
+ * The facts of each lead's customer as its `ownerId` would reach them, before anything is written:
+ * the owner's existing record of the same person (by phone or e-mail, the oldest first), plus the
+ * phone and e-mail the customer gave in the lead — opted out where anyone at that address said
+ * STOP. Submitting the lead counts as writing to us (its `created_at`). A fixed number of queries
+ * however many leads (the batched window expiry asks for a hundred at a time).
  */
+export async function leadCustomerFactsBatch(
+  tx: Tx,
+  config: Pick<Config, "quietHours" | "defaultTimezone">,
+  asked: ReadonlyArray<{ lead: Lead; ownerId: string }>,
+): Promise<CustomerFacts[]> {
+  const linkedIds = [...new Set(asked.flatMap((a) => (a.lead.customer_id ? [a.lead.customer_id] : [])))];
+  const byAddress = asked.filter((a) => !a.lead.customer_id && (a.lead.customer_phone || a.lead.customer_email));
+  // One statement after the other: `tx` is a transaction.
+  const linked = linkedIds.length > 0 ? await tx.customer.findMany({ where: { id: { in: linkedIds } } }) : [];
+  const matched =
+    byAddress.length > 0
+      ? await tx.customer.findMany({
+          where: {
+            OR: byAddress.map(({ lead, ownerId }) => ({
+              owner_id: ownerId,
+              OR: [
+                ...(lead.customer_phone ? [{ phone: lead.customer_phone }] : []),
+                ...(lead.customer_email ? [{ email: lead.customer_email }] : []),
+              ],
+            })),
+          },
+          orderBy: [{ created_at: "asc" }, { id: "asc" }],
+        })
+      : [];
+  const sameOf = (lead: Lead, ownerId: string) =>
+    lead.customer_id
+      ? linked.find((c) => c.id === lead.customer_id)
+      : matched.find(
+          (c) =>
+            c.owner_id === ownerId &&
+            ((lead.customer_phone && c.phone === lead.customer_phone) ||
+              (lead.customer_email && c.email === lead.customer_email)),
+        );
+  const same = asked.map((a) => sameOf(a.lead, a.ownerId));
+  const known = await loadCustomerFactsBatch(
+    tx,
+    [...new Map(same.flatMap((c) => (c ? [[c.id, c]] : []))).values()],
+    config,
+  );
+  const given = asked.map((a) => ({ email: a.lead.customer_email, phone: a.lead.customer_phone }));
+  const atLead = given.some((g) => g.email || g.phone)
+    ? await tx.channelIdentity.findMany({
+        where: rowAddressWhere(given),
+        select: { channel: true, address: true, opted_out: true },
+      })
+    : [];
+  return asked.map(({ lead }, i) => {
+    const row = same[i];
+    const base =
+      (row && known.get(row.id)) ||
+      factsOf(UNKNOWN_CUSTOMER(lead), [], { lastInboundMessageAt: null, lastLeadAt: null }, config);
+    const have = new Set(base.candidates.map((c) => routeAddressKey(c.channel, c.address)));
+    const extra = candidatesOf(given[i] ?? { email: null, phone: null }, [], atLead).filter(
+      (c) => !have.has(routeAddressKey(c.channel, c.address)),
+    );
+    const wrote = base.lastWroteAt && base.lastWroteAt > lead.created_at ? base.lastWroteAt : lead.created_at;
+    return { ...base, candidates: [...base.candidates, ...extra], lastWroteAt: wrote };
+  });
+}
+
+/** The facts of one lead's customer as `ownerId` would reach them (see leadCustomerFactsBatch). */
 export async function leadCustomerFacts(
   tx: Tx,
   config: Pick<Config, "quietHours" | "defaultTimezone">,
   lead: Lead,
   ownerId: string,
 ): Promise<CustomerFacts> {
-  const given = { email: lead.customer_email, phone: lead.customer_phone };
-  const same = lead.customer_id
-    ? await tx.customer.findUnique({ where: { id: lead.customer_id } })
-    : await tx.customer.findFirst({
-        where: {
-          owner_id: ownerId,
-          OR: [
-            ...(lead.customer_phone ? [{ phone: lead.customer_phone }] : []),
-            ...(lead.customer_email ? [{ email: lead.customer_email }] : []),
-          ],
-        },
-      });
-  const base = same
-    ? await loadCustomerFacts(tx, same, config)
-    : factsOf(
-        {
-          id: "",
-          email: null,
-          phone: null,
-          opted_out_at: null,
-          preferred_contact_method: lead.customer_phone ? "sms" : "email",
-          timezone: null,
-          quiet_hours_start: null,
-          quiet_hours_end: null,
-          preferred_contact_times: null,
-        },
-        [],
-        { lastInboundMessageAt: null, lastLeadAt: null },
-        config,
-      );
-  const atLead =
-    given.email || given.phone
-      ? await tx.channelIdentity.findMany({
-          where: rowAddressWhere([given]),
-          select: { channel: true, address: true, opted_out: true },
-        })
-      : [];
-  const known = new Set(base.candidates.map((c) => routeAddressKey(c.channel, c.address)));
-  const extra = candidatesOf(given, [], atLead).filter((c) => !known.has(routeAddressKey(c.channel, c.address)));
-  const wrote = base.lastWroteAt && base.lastWroteAt > lead.created_at ? base.lastWroteAt : lead.created_at;
-  return { ...base, candidates: [...base.candidates, ...extra], lastWroteAt: wrote };
+  const [facts] = await leadCustomerFactsBatch(tx, config, [{ lead, ownerId }]);
+  return facts as CustomerFacts;
 }
 
 /** How `ownerId`'s answer to the lead's customer would go out at `now` (the pure decision). */

@@ -179,6 +179,7 @@ export async function loadCustomerFactsBatch(
   rows: readonly CustomerRow[],
   config: RulesConfig,
 ): Promise<Map<string, CustomerFacts>> {
+  if (rows.length === 0) return new Map();
   const ids = rows.map((r) => r.id);
   const [own, atRow, wrote] = await Promise.all([
     db.channelIdentity.findMany({

@@ -55,7 +55,11 @@ export const messageTemplateUpdateSchema = z
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === "P2002";
 
-async function duplicate(
+/**
+ * Whether a live (not deleted) template of this owner already has the key in this language: a
+ * deleted template frees its key (the unique index covers live rows only).
+ */
+export async function templateKeyTaken(
   db: Db,
   where: { owner_id: string | null; key: string; language: string; not?: string },
 ): Promise<boolean> {
@@ -64,6 +68,7 @@ async function duplicate(
       owner_id: where.owner_id,
       key: where.key,
       language: where.language,
+      deleted_at: null,
       ...(where.not ? { id: { not: where.not } } : {}),
     },
     select: { id: true },
@@ -108,7 +113,7 @@ export async function createMessageTemplate(
     return await transact(deps, async ({ tx, now }) => {
       const owner = await resolveOwner(tx, scope, requested);
       if (!owner.ok) return owner;
-      if (await duplicate(tx, { owner_id: owner.value, key: data.key, language: data.language }))
+      if (await templateKeyTaken(tx, { owner_id: owner.value, key: data.key, language: data.language }))
         return conflict(data.key, data.language);
       const created = await tx.messageTemplate.create({
         data: { ...data, owner_id: owner.value, created_at: now, updated_at: now },
@@ -171,7 +176,8 @@ export async function updateMessageTemplate(
       if (!canChange(scope, t.owner_id)) return fail("FORBIDDEN", "platform templates are edited by an admin");
       const key = parsed.value.key ?? t.key;
       const language = parsed.value.language ?? t.language;
-      if (await duplicate(tx, { owner_id: t.owner_id, key, language, not: t.id })) return conflict(key, language);
+      if (await templateKeyTaken(tx, { owner_id: t.owner_id, key, language, not: t.id }))
+        return conflict(key, language);
       const updated = await tx.messageTemplate.update({
         where: { id: t.id },
         data: { ...parsed.value, updated_at: now },

@@ -9,9 +9,10 @@ import type { ApiScope } from "../accounts/api-key.service.js";
 import { canChange, isAdmin } from "../accounts/visibility.js";
 import { type AuditActor, writeAudit } from "../audit.js";
 import type { CoreDeps } from "../context.js";
-import { fail, ok, type Result } from "../errors.js";
+import { type Failure, fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { type TxCtx, transact } from "../service.js";
+import { templateKeyTaken } from "./message-template.service.js";
 import { visibleTemplates } from "./template.service.js";
 
 /** The three template kinds, as the panel's URLs name them. */
@@ -35,8 +36,18 @@ interface Row {
   deleted_at: Date | null;
 }
 
-/** Set (or clear) `deleted_at` on the template and switch it off; returns the row before. */
-async function setDeleted(c: TxCtx, kind: TemplateKind, scope: ApiScope, id: string, at: Date | null) {
+/**
+ * Set (or clear) `deleted_at` on the template and switch it off; returns the row before. A deleted
+ * message template frees its key, so restoring one whose key a live template took since is a
+ * CONFLICT.
+ */
+async function setDeleted(
+  c: TxCtx,
+  kind: TemplateKind,
+  scope: ApiScope,
+  id: string,
+  at: Date | null,
+): Promise<Row | Failure | null> {
   if (!isUuid(id)) return null;
   const off = at ? { is_active: false } : {};
   if (kind === "sequences") {
@@ -48,6 +59,12 @@ async function setDeleted(c: TxCtx, kind: TemplateKind, scope: ApiScope, id: str
   if (kind === "messages") {
     const t = await c.tx.messageTemplate.findFirst({ where: { id, ...visibleTemplates(scope) } });
     if (!t || !canChange(scope, t.owner_id)) return null;
+    const twin =
+      !at &&
+      t.deleted_at !== null &&
+      (await templateKeyTaken(c.tx, { owner_id: t.owner_id, key: t.key, language: t.language }));
+    if (twin)
+      return fail("CONFLICT", `a live template "${t.key}" in "${t.language}" took this key; delete or rename it first`);
     await c.tx.messageTemplate.update({ where: { id }, data: { deleted_at: at, ...off, updated_at: c.now } });
     return t;
   }
@@ -66,8 +83,9 @@ async function change(
   actor: AuditActor,
 ): Promise<Result<{ id: string; kind: TemplateKind; deleted: boolean }>> {
   return transact(deps, async (c) => {
-    const before: Row | null = await setDeleted(c, kind, scope, id, deleting ? c.now : null);
+    const before = await setDeleted(c, kind, scope, id, deleting ? c.now : null);
     if (!before) return fail("NOT_FOUND", "template not found");
+    if ("ok" in before) return before;
     if (deleting === (before.deleted_at !== null)) {
       return fail("CONFLICT", deleting ? "this template is deleted already" : "this template is not deleted");
     }

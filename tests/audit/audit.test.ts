@@ -148,7 +148,7 @@ async function prompt() {
 /** POSTs that change nothing, or are recorded elsewhere: listed here on purpose, with the reason. */
 const NOT_A_CHANGE: Record<string, string> = {
   "/admin/login": "sign-in: audited as panel.login (checked below)",
-  "/admin/logout": "sign-out ends the session and changes no data",
+  "/admin/logout": "sign-out: audited as panel.logout (tests/panel/sign-in)",
   "/admin/sandbox/send": "speaks as a chat user; the chat's own use cases audit as that person",
   "/admin/segments/preview": "preview",
   "/admin/templates/messages/preview": "preview",

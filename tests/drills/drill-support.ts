@@ -17,7 +17,7 @@ import { expect } from "vitest";
 import type { PrismaClient } from "../../prisma/generated/client.js";
 import { applyMigrations } from "../../prisma/tools/schema-engine.js";
 import { startCli, stop } from "../cli/cli-process.js";
-import { type OpenWindow, seedOpenWindows } from "../support/open-windows.js";
+import type { OpenWindow } from "../support/open-windows.js";
 
 export const DB = process.env.TEST_DATABASE_URL || undefined;
 export const REDIS = process.env.TEST_REDIS_URL || undefined;
@@ -86,24 +86,6 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs:
 /** Stop every child still running (SIGTERM, then SIGKILL after 20 s). */
 export async function stopAll(children: ChildProcess[]): Promise<void> {
   await Promise.all(children.map((c) => stop(c)));
-}
-
-/**
- * `count` open rank-1 windows ending from `firstDueAt` over `spreadMs`, each lead with a customer
- * who can be reached (an e-mail and a phone): an unanswered window is then a plain expiry with its
- * strike, not an UNREACHABLE lead.
- */
-export async function seedReachableWindows(
-  prisma: PrismaClient,
-  opts: { count: number; contractors: number; firstDueAt: Date; spreadMs: number },
-): Promise<OpenWindow[]> {
-  const windows = await seedOpenWindows(prisma, opts);
-  const ids = windows.map((w) => w.leadId);
-  await prisma.$executeRaw`
-    UPDATE leads SET customer_email = 'customer-' || left(id::text, 8) || '@example.com',
-      customer_phone = '+1602555' || lpad((abs(hashtext(id::text)) % 10000)::text, 4, '0')
-    WHERE id = ANY(${ids}::uuid[])`;
-  return windows;
 }
 
 /** How many of `bidIds` are EXPIRED. */

@@ -19,8 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullmqScheduler, redisConnection } from "../../jobs/bullmq-scheduler.js";
 import { createPrisma } from "../../prisma/database.js";
 import type { PrismaClient } from "../../prisma/generated/client.js";
-import type { OpenWindow } from "../support/open-windows.js";
-import { scheduleExpiries } from "../support/open-windows.js";
+import { type OpenWindow, scheduleExpiries, seedOpenWindows } from "../support/open-windows.js";
 import {
   createDrillDatabase,
   DB,
@@ -31,7 +30,6 @@ import {
   REDIS,
   redisDbUrl,
   type Spawned,
-  seedReachableWindows,
   spawnRole,
   stopAll,
   WORKER_READY,
@@ -67,7 +65,7 @@ describe.skipIf(!DB || !REDIS)("worker drills: kill -9, Redis flushed, connectio
 
   /** WINDOWS windows ending from 2 s from now over SPREAD_MS, their wake-ups in the workers' queue. */
   async function openWindows(): Promise<{ windows: OpenWindow[]; ids: string[]; lastDueMs: number }> {
-    const windows = await seedReachableWindows(seeder, {
+    const windows = await seedOpenWindows(seeder, {
       count: WINDOWS,
       contractors: 12, // 5 windows each: strikes 1..5, a ban at the third
       firstDueAt: new Date(Date.now() + 2_000),
@@ -148,7 +146,7 @@ describe.skipIf(!DB || !REDIS)("worker drills: kill -9, Redis flushed, connectio
     const lateMs = await expectRecovered(ids, lastDueMs);
     console.log(`Redis flushed: last window expired ${lateMs} ms after the last deadline`);
     await expectEachWindowExpiredOnce(seeder, windows);
-    expect(await waitFor(() => alive().some((w) => /reconcile schedule was missing/.test(w.out())), 5_000)).toBe(true);
+    expect(await waitFor(() => alive().some((w) => /reconcile schedule was missing/.test(w.out())), 15_000)).toBe(true);
   }, 50_000);
 
   it("PostgreSQL connections terminated mid-transaction: work retried, nothing half-written", async () => {

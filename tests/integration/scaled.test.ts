@@ -81,27 +81,12 @@ describe.skipIf(!DB || !REDIS)("scaled mode on PostgreSQL + Redis (real clock)",
       firstDueAt: new Date(Date.now() + 3_600_000),
       spreadMs,
     });
-    await giveReachableCustomers(seeded);
     const windows = await retimeWindows(seeder, seeded, new Date(Date.now() + leadMs), spreadMs);
     await scheduleExpiries(scheduler, windows, 20);
     if (leadMs > 0) {
       expect(Date.now(), "scheduling overran the first deadline").toBeLessThan(windows[0]?.endsAt.getTime() ?? 0);
     }
     return windows;
-  }
-
-  /**
-   * The seeded leads carry no customer address; a lead whose customer nobody can reach ends
-   * UNREACHABLE with no strike (DESIGN.md "Unreachable customers"). Give each one an e-mail and a
-   * phone, so an unanswered window is a plain expiry with its strike — what this file tests.
-   */
-  async function giveReachableCustomers(windows: OpenWindow[]): Promise<void> {
-    const ids = windows.map((w) => w.leadId);
-    const updated = await seeder.$executeRaw`
-      UPDATE leads SET customer_email = 'customer-' || left(id::text, 8) || '@example.com',
-        customer_phone = '+1602555' || lpad((abs(hashtext(id::text)) % 10000)::text, 4, '0')
-      WHERE id = ANY(${ids}::uuid[])`;
-    expect(updated).toBe(windows.length);
   }
 
   /** Every bid EXPIRED once, one strike each, counts per contractor exactly 1..n, one ban each. */

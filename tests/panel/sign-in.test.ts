@@ -76,6 +76,9 @@ describe("sign-out and password changes end sessions on the server", () => {
     const change = await thief.request({ method: "POST", url: "/admin/logout", headers: { "x-csrf-token": csrf } });
     expect(change.statusCode).toBe(401);
     expect(change.body).toContain('data-code="UNAUTHORIZED"');
+    // The sign-out is on record once, with the session's own transaction.
+    const audit = await w.prisma.auditLog.findMany({ where: { action: "panel.logout", actor_user_id: user.id } });
+    expect(audit).toMatchObject([{ actor_kind: "panel_user", entity_type: "user", entity_id: user.id }]);
   });
 
   it("revokes every session of a person whose password is changed (CLI admin-password)", async () => {

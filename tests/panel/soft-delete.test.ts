@@ -61,6 +61,17 @@ describe("templates", () => {
     expect((await admin.postForm(`/admin/templates/messages/${m.id}/delete`, {})).statusCode).toBe(303);
     expect((await w.prisma.messageTemplate.findUniqueOrThrow({ where: { id: m.id } })).deleted_at).toEqual(NOW);
     expect((await admin.get("/admin/templates")).body).not.toContain(`tpl-${m.id}`);
+    // The deleted template freed its key: a new one may take it, and then the old one cannot come back.
+    const again = await app.inject({
+      method: "POST",
+      url: "/api/message-templates",
+      headers: await apiKey(w),
+      payload: { key: m.key, language: m.language, name: "Second life", body: "Hello again" },
+    });
+    expect(again.statusCode, again.body).toBe(201);
+    const back = await restoreTemplate(w.deps, "messages", { kind: "admin" }, m.id, { kind: "system" });
+    expect(back).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect((await w.prisma.messageTemplate.findUniqueOrThrow({ where: { id: m.id } })).deleted_at).toEqual(NOW);
 
     const v1 = await w.prisma.promptTemplate.create({
       data: {

@@ -117,6 +117,7 @@ describe("the panel's Sandbox page", () => {
     const c = await signedIn(on, "admin");
     const home = await c.get("/admin");
     expect(home.body).toMatch(navLink);
+    expect((await c.get("/admin/channels")).body).toContain('<a href="/admin/sandbox">Open the sandbox</a>');
     expect((await c.get("/admin/sandbox")).statusCode).toBe(200);
     const sent = await c.postForm("/admin/sandbox/send", { as: `contractor:${contractorId}`, text: "/strikes" });
     expect(sent.statusCode).toBe(303);
@@ -127,6 +128,7 @@ describe("the panel's Sandbox page", () => {
     for (const role of ["sales_manager", "read_only"] as const) {
       const c = await signedIn(on, role);
       expect((await c.get("/admin")).body).not.toMatch(navLink);
+      expect((await c.get("/admin/channels")).body, role).not.toMatch(navLink);
       expect((await c.get("/admin/sandbox")).statusCode, role).toBe(403);
       expect((await c.get("/admin/sandbox/log?as=new")).statusCode, role).toBe(403);
       const sent = await c.postForm("/admin/sandbox/send", { as: `contractor:${contractorId}`, text: "/won 100" });
@@ -138,6 +140,9 @@ describe("the panel's Sandbox page", () => {
   it("is hidden and 404 where the sandbox is off", async () => {
     const c = await signedIn(off, "admin");
     expect((await c.get("/admin")).body).not.toMatch(navLink);
+    const channels = await c.get("/admin/channels");
+    expect(channels.body).not.toMatch(navLink);
+    expect(channels.body).toContain("SANDBOX_ENABLED");
     expect((await c.get("/admin/sandbox")).statusCode).toBe(404);
     const before = await w.prisma.inboundMessage.count();
     const sent = await c.postForm("/admin/sandbox/send", { as: "new", text: "hi" });

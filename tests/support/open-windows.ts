@@ -20,7 +20,9 @@ export interface OpenWindow {
 /**
  * Insert `count` leads in PENDING_RESPONSE_1, each with one WON rank-1 bid whose window ends
  * between `firstDueAt` and `firstDueAt + spreadMs` (evenly), spread over `contractors`
- * contractors (each with a sandbox chat, so expiry notices are queued as in production).
+ * contractors (each with a sandbox chat, so expiry notices are queued as in production). Each
+ * lead's customer can be reached (an e-mail and a phone), so an unanswered window is a plain
+ * expiry with its strike — not an UNREACHABLE lead (DESIGN.md "Unreachable customers").
  * Batched createMany: 10,000 windows take a second or two.
  */
 export async function seedOpenWindows(
@@ -60,6 +62,8 @@ export async function seedOpenWindows(
         category_id: category.id,
         title: `Bench lead ${tag} ${i + j}`,
         customer_name: "Bench Customer",
+        customer_email: `customer-${w.leadId.slice(0, 8)}@example.com`,
+        customer_phone: `+1602555${String((i + j) % 10_000).padStart(4, "0")}`,
         customer_zip_code: "85004",
         lead_source: "bench",
         base_lead_cost: "40.00",
