@@ -61,6 +61,16 @@ export function commandUsage(role: Role): string {
   return `Usage: npm run cli -- ${spec.synopsis}\n${spec.summary}\n\nOptions:\n${options.join("\n")}\n\n${DATABASE_NOTE}`;
 }
 
+/** A problem the user can fix: main.ts prints it as one line and exits with `exitCode` (2 for usage). */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
 export type ParsedCommand =
   | { kind: "help"; text: string }
   | { kind: "usage-error"; message: string }

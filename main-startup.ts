@@ -6,7 +6,6 @@
  *   (BullMQ's requirement: an evicted key is a lost or duplicated job).
  * A check that fails gives one line for a person (StartupCheckError); main.ts prints it and exits 1.
  */
-import { Redis } from "ioredis";
 import pg from "pg";
 
 /** A service the role needs is missing or unfit; `message` is one line saying what to fix. */
@@ -57,6 +56,7 @@ function hostOf(url: string, defaultPort: number): string {
 /** Connect to Redis once and check its eviction policy; throws StartupCheckError with one line. */
 export async function checkRedis(url: string): Promise<void> {
   const where = hostOf(url, 6379);
+  const { Redis } = await import("ioredis"); // only with REDIS_URL: the embedded scheduler needs no client
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 5000,

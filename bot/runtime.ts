@@ -14,9 +14,7 @@ import { sandboxRoutes } from "./sandbox/routes.js";
 import { createTelegramBot, publishCommands, registerWebhook, startPolling } from "./telegram/bot.js";
 import { telegramChannel } from "./telegram/channel.js";
 import { telegramWebhookRoutes } from "./telegram/webhook.js";
-import { createWhatsappAdapter, startWhatsapp, type WhatsappAdapter } from "./whatsapp/adapter.js";
-import { holdWhatsappLock } from "./whatsapp/leader-lock.js";
-import { baileysSocketFactory } from "./whatsapp/socket.js";
+import type { WhatsappAdapter } from "./whatsapp/adapter.js";
 
 /** The chat side of one process: the chat app, the channels the outbox sends on, the Telegram bot. */
 export interface ChatRuntime {
@@ -28,14 +26,36 @@ export interface ChatRuntime {
   whatsapp?: WhatsappAdapter;
 }
 
-/** Build the chat runtime from configuration (nothing connects until a role starts it). */
-export function createChatRuntime(deps: ChatDeps): ChatRuntime {
+/**
+ * WhatsApp's modules. Baileys keeps ~46 MB resident once imported, so they are imported only when
+ * WHATSAPP_ENABLED (most installations never pair a number).
+ */
+async function loadWhatsapp() {
+  const [adapter, socket] = await Promise.all([import("./whatsapp/adapter.js"), import("./whatsapp/socket.js")]);
+  return { createWhatsappAdapter: adapter.createWhatsappAdapter, baileysSocketFactory: socket.baileysSocketFactory };
+}
+type WhatsappModules = Awaited<ReturnType<typeof loadWhatsapp>>;
+
+/** Build the chat runtime from configuration, importing WhatsApp's modules only when it is enabled. */
+export async function loadChatRuntime(deps: ChatDeps): Promise<ChatRuntime> {
+  return createChatRuntime(deps, deps.config.whatsappEnabled ? await loadWhatsapp() : undefined);
+}
+
+/**
+ * Build the chat runtime from configuration (nothing connects until a role starts it). With
+ * WHATSAPP_ENABLED it needs WhatsApp's modules: use loadChatRuntime.
+ */
+export function createChatRuntime(deps: ChatDeps, whatsappModules?: WhatsappModules): ChatRuntime {
   const chat = createChatApp(deps);
   const channels: Partial<Record<ChannelKind, Channel>> = { sandbox: sandboxChannel };
   Object.assign(channels, customerChannels(deps)); // channels.email, channels.sms when configured
-  const whatsapp = deps.config.whatsappEnabled
-    ? createWhatsappAdapter(deps, { chat, socketFactory: baileysSocketFactory(deps.log) })
-    : undefined;
+  if (deps.config.whatsappEnabled && !whatsappModules) {
+    throw new Error("WHATSAPP_ENABLED: build the chat runtime with loadChatRuntime (it imports WhatsApp's modules)");
+  }
+  const whatsapp = whatsappModules?.createWhatsappAdapter(deps, {
+    chat,
+    socketFactory: whatsappModules.baileysSocketFactory(deps.log),
+  });
   if (whatsapp) channels.whatsapp = localizedChannel(deps, whatsapp.channel);
   const { token, apiRoot } = deps.config.telegram;
   if (!token) return { chat, channels, whatsapp };
@@ -103,6 +123,7 @@ async function startWhatsappRole(
   opts: ChatRoleOptions,
 ): Promise<() => Promise<void>> {
   const lead = async () => {
+    const { startWhatsapp } = await import("./whatsapp/adapter.js"); // loaded already: wa was made by it
     const stopSocket = await startWhatsapp(wa, deps.log);
     const stopOutbox = opts.whatsappOutbox?.();
     return async () => {
@@ -112,6 +133,7 @@ async function startWhatsappRole(
   };
   const databaseUrl = deps.config.databaseUrl;
   if (!databaseUrl) return lead();
+  const { holdWhatsappLock } = await import("./whatsapp/leader-lock.js");
   const lock = holdWhatsappLock({
     databaseUrl,
     sessionId: wa.sessionId,

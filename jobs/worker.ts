@@ -1,10 +1,9 @@
-import { type ConnectionOptions, Queue, Worker } from "bullmq";
+import type { ConnectionOptions, Queue } from "bullmq";
 import type { CoreDeps } from "../core/context.js";
 import { recordJobRun } from "../core/ops/ops.query.js";
 import type { Channel } from "../core/ports.js";
 import { handleWakeup, reconcileAll } from "../core/wakeups.js";
 import type { ChannelKind } from "../prisma/generated/client.js";
-import { observeJobLateness, startWakeupWorker } from "./bullmq-scheduler.js";
 import { OutboxSender } from "./outbox-sender.js";
 
 const MAINTENANCE_QUEUE = "leadrelay-maintenance";
@@ -56,16 +55,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const reconcile = () => reconcileWith(deps);
 
   if (opts.redis) {
+    // BullMQ (~16 MB resident) is imported only in scaled mode: an embedded install never needs it.
+    const [bullmq, { observeJobLateness, startWakeupWorker }] = await Promise.all([
+      import("bullmq"),
+      import("./bullmq-scheduler.js"),
+    ]);
     const maintenanceQueue = opts.queues?.maintenance ?? MAINTENANCE_QUEUE;
     const wakeups = startWakeupWorker(opts.redis, (key, job) => handleWakeup(jobDeps(deps, { job, key }), key), {
       queueName: opts.queues?.wakeups,
       metrics: deps.metrics,
     });
-    const queue = new Queue(maintenanceQueue, { connection: opts.redis });
+    const queue = new bullmq.Queue(maintenanceQueue, { connection: opts.redis });
     queues.push(queue);
     const every = deps.config.reconcileEveryMs;
     await queue.upsertJobScheduler("reconcile", { every }, { name: "reconcile" });
-    const maintenance = new Worker(
+    const maintenance = new bullmq.Worker(
       maintenanceQueue,
       async (job) => {
         observeJobLateness(deps.metrics, job);

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { PREPARED } from "../core/db.js";
 import { describeHolder, startEmbeddedPostgres } from "./embedded.js";
 import { PrismaClient } from "./generated/client.js";
 
@@ -26,8 +28,33 @@ export interface Database {
 /** A database problem a person can fix; `message` is one line. */
 export class DatabaseUnavailableError extends Error {}
 
-/** Build a Prisma client on a connection URL (optionally pinned to one schema, for tests). */
-export function createPrisma(url: string, opts: { schema?: string; poolSize?: number } = {}): PrismaClient {
+/**
+ * Statements whose text opens with core/db.ts PREPARED (the events hot path) are prepared once
+ * per connection under a name drawn from their text, so PostgreSQL parses and plans them once
+ * instead of on every call; every other statement stays unnamed (undefined: pg's default).
+ * Only on a real server: the embedded one shares one session among its connections, where a
+ * second connection's prepare of the same name would fail.
+ */
+const preparedNames = new Map<string, string>();
+function preparedName(query: { sql: string }): string | undefined {
+  if (!query.sql.startsWith(PREPARED)) return undefined;
+  let name = preparedNames.get(query.sql);
+  if (!name) {
+    name = `lr_${createHash("sha1").update(query.sql).digest("hex").slice(0, 20)}`;
+    if (preparedNames.size >= 100) preparedNames.clear();
+    preparedNames.set(query.sql, name);
+  }
+  return name;
+}
+
+/**
+ * Build a Prisma client on a connection URL (optionally pinned to one schema, for tests).
+ * `prepared`: name the marked statements (see preparedName) — never on the embedded database.
+ */
+export function createPrisma(
+  url: string,
+  opts: { schema?: string; poolSize?: number; prepared?: boolean } = {},
+): PrismaClient {
   const poolConfig: pg.PoolConfig = { connectionString: url, max: opts.poolSize ?? 10 };
   if (opts.schema) poolConfig.options = `-c search_path=${opts.schema}`;
   // Our own pool, so every connection gets an error listener: a connection PostgreSQL ends while
@@ -37,7 +64,12 @@ export function createPrisma(url: string, opts: { schema?: string; poolSize?: nu
   const pool = new pg.Pool(poolConfig);
   pool.on("connect", (client) => client.on("error", () => {}));
   pool.on("error", () => {}); // an idle connection ended: pg-pool has already dropped it
-  const adapter = new PrismaPg(pool, { ...(opts.schema ? { schema: opts.schema } : {}), disposeExternalPool: true });
+  const adapter = new PrismaPg(pool, {
+    ...(opts.schema ? { schema: opts.schema } : {}),
+    // pg takes an undefined name as "unnamed"; the adapter's type only says string.
+    ...(opts.prepared ? { statementNameGenerator: preparedName as (q: { sql: string }) => string } : {}),
+    disposeExternalPool: true,
+  });
   // "minimal" skips capturing a stack trace per query (about 4% of CPU on the events path).
   return new PrismaClient({ adapter, errorFormat: "minimal" });
 }
@@ -80,7 +112,7 @@ export async function openDatabase(opts: {
 }): Promise<Database> {
   if (opts.databaseUrl) {
     await assertReachable(opts.databaseUrl);
-    const prisma = createPrisma(opts.databaseUrl);
+    const prisma = createPrisma(opts.databaseUrl, { prepared: true });
     return {
       prisma,
       url: opts.databaseUrl,

@@ -27,8 +27,17 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "dist");
-/** What the running app is made of (tests, tools and the bench stay TypeScript, run by tsx/vitest). */
-const SOURCES = ["main.ts", "main-commands.ts", "main-startup.ts", "admin", "bot", "core", "jobs", "prompts", "prisma"];
+/** What the running app is made of: main.ts and its main-*.ts modules, and the layers (tests, tools
+ * and the bench stay TypeScript, run by tsx/vitest). */
+const SOURCES = [
+  ...readdirSync(ROOT).filter((f) => /^main(-[a-z-]+)?\.ts$/.test(f)),
+  "admin",
+  "bot",
+  "core",
+  "jobs",
+  "prompts",
+  "prisma",
+];
 const STAMP = path.join(OUT, ".build-stamp.json");
 
 /** Every file under the sources, relative to ROOT. */

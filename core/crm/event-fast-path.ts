@@ -13,17 +13,10 @@ import { ok } from "../errors.js";
 import { planAutomations, rulesFromRows } from "./automations.js";
 import { canonicalJson, payloadHash } from "./canonical-json.js";
 import { hasContact, nameOf } from "./customer-from-event.js";
-import { type CreateOutcome, createWithEvent } from "./event-create.js";
 import type { CustomerRef, EventEnvelope } from "./event-envelope.js";
 import { eventRow, presentEvent, type RecordedEvent, replay, storedEvent } from "./event-row.js";
-import {
-  type CustomerFacts,
-  type CustomerKey,
-  type EventEffects,
-  isUniqueViolation,
-  readEventContext,
-} from "./event-write.js";
-import { type EventWriter, writeEventAlone } from "./event-write-batch.js";
+import { type CustomerFacts, type CustomerKey, type EventEffects, readEventContext } from "./event-write.js";
+import { createAlone, type EventWriter, writeEventAlone } from "./event-write-batch.js";
 import { notFound } from "./owned.js";
 import { eventDedupePrefix, inactiveAt } from "./reminder-rules.js";
 import { crmWakeKey } from "./wakeups.js";
@@ -94,14 +87,16 @@ export async function recordForKnownCustomer(
     const r = await attempt(deps, env, ownerId, hash, hinted, hintedRules, writer);
     if (r) return r;
   }
-  const ctx = await readEventContext(deps.prisma, ownerId, env.event_id, env.event_name, key);
+  const ctx = writer.read
+    ? await writer.read({ ownerId, eventId: env.event_id, trigger: env.event_name, key })
+    : await readEventContext(deps.prisma, ownerId, env.event_id, env.event_name, key);
   if (ctx.existing) return replay(ctx.existing, hash);
   ruleHints.set(rulesKey, ctx.ruleRows);
   const customer = ctx.customer;
   if (customer) return customer.opted_out_at ? null : attempt(deps, env, ownerId, hash, customer, ctx.ruleRows, writer);
   if (env.customer_id) return notFound("customer");
   if (!mayCreate || !env.customer || !hasContact(env.customer)) return null;
-  return create(deps, env, ownerId, hash, env.customer, ctx.ruleRows);
+  return create(deps, env, ownerId, hash, env.customer, ctx.ruleRows, writer);
 }
 
 /** The plan for `customer` under `ruleRows`, as the event's result and the writes it makes. */
@@ -194,7 +189,10 @@ function statusHash(v: { event_id: string; customer_id: string | null; timestamp
   return { before: text.slice(0, at), after: text.slice(at + DRAWN_ID.length) };
 }
 
-/** A new lead and its event in one statement (event-create.ts); null when the person exists by now. */
+/**
+ * A new lead and its event in one statement (event-create.ts), with the new people arriving
+ * together in one transaction when `writer` groups them; null when the person exists by now.
+ */
 async function create(
   deps: CoreDeps,
   env: EventEnvelope,
@@ -202,24 +200,22 @@ async function create(
   hash: string,
   ref: CustomerRef,
   ruleRows: string,
+  writer: EventWriter,
 ): Promise<RecordedEvent | null> {
   const now = deps.clock.now();
   const fresh = { status: "lead", pipeline_status: "lead", name: nameOf(ref), opted_out_at: null } as const;
   const { result, effects } = planEvent(deps, env, now, { ...fresh, last_activity_at: now }, ruleRows);
   const fx = effects(null);
-  let w: CreateOutcome;
-  try {
-    w = await createWithEvent(
-      deps.prisma,
-      now,
-      { ownerId, ref, source: env.source, utm: env.utm, consent: env.consent },
-      eventRow(env, ownerId, hash, { customer_id: null, customer_created: true, ...result }),
-      fx,
-    );
-  } catch (err) {
-    if (isUniqueViolation(err)) return null;
-    throw err;
-  }
+  const item = {
+    now,
+    customer: { ownerId, ref, source: env.source, utm: env.utm, consent: env.consent },
+    event: eventRow(env, ownerId, hash, { customer_id: null, customer_created: true, ...result }),
+    fx,
+  };
+  const w = writer.create ? await writer.create(item) : await createAlone(deps.prisma, item);
+  // A reminder or STATUS_CHANGED id already taken: the transactional path settles it as before.
+  if (w.kind === "unique") return null;
+  if (w.kind === "error") throw w.error;
   if (w.kind === "exists") return null;
   if (w.kind === "taken") return replayWinner(deps, ownerId, env.event_id, hash);
   const wakes: Array<[string, Date]> = [[crmWakeKey("inactive", w.customer.id), inactiveAt(fx.at)]];

@@ -9,15 +9,26 @@
  * writeEvent would have written it on its own, in arrival order.
  */
 import type { EventLog } from "../../prisma/generated/client.js";
-import type { Db } from "../db.js";
+import { type Db, PREPARED, type PrismaClient } from "../db.js";
+import type { AutomationTrigger } from "./automations.js";
 import { Batcher, type BatchTimer } from "./event-batcher.js";
+import {
+  type CreateItem,
+  type CreateOutcome,
+  createLockKeys,
+  createWithEvent,
+  createWithEvents,
+} from "./event-create.js";
 import type { EventRowInput } from "./event-row.js";
 import {
   CUSTOMER_FIELDS,
   type CustomerFacts,
+  type CustomerKey,
   EVENT_FIELDS,
+  type EventContext,
   type EventEffects,
   isUniqueViolation,
+  readEventContext,
   unprefix,
   type WriteOutcome,
   writeEvent,
@@ -35,18 +46,49 @@ export interface EventWriteItem {
 /** writeEvent's outcomes, plus: a reminder or STATUS_CHANGED id was taken (→ the transactional path), or an error. */
 export type EventWriteOutcome = WriteOutcome | { kind: "unique" } | { kind: "error"; error: unknown };
 
-/** Writes one event, in a batch or on its own; answers after the write committed. */
-export type EventWriter = (item: EventWriteItem) => Promise<EventWriteOutcome>;
+/** readEventContext's arguments: the owner's event id, the trigger, and who the event is about. */
+export interface EventReadItem {
+  ownerId: string;
+  eventId: string;
+  trigger: AutomationTrigger;
+  key: CustomerKey;
+}
+
+/** createWithEvent's outcomes, plus: an id was taken (→ the transactional path), or an error. */
+export type CreateWriteOutcome = CreateOutcome | { kind: "unique" } | { kind: "error"; error: unknown };
+
+/**
+ * Writes one event, in a batch or on its own; answers after the write committed. The group
+ * commit's writer also groups the first reads (`read`: readEventContext — a redelivery, a
+ * customer this process has not seen yet, a new person — many in one statement) and the
+ * events about new people (`create`: createWithEvent, many in one transaction).
+ */
+export interface EventWriter {
+  (item: EventWriteItem): Promise<EventWriteOutcome>;
+  read?: (item: EventReadItem) => Promise<EventContext>;
+  create?: (item: CreateItem) => Promise<CreateWriteOutcome>;
+}
 
 const cols = (alias: string, prefix: string, fields: readonly string[]) =>
   fields.map((f) => `${alias}."${f}" AS "${prefix}.${f}"`).join(", ");
 
 /**
- * The batch statement. `$1` is a jsonb array of rows (see batchRow). The rule-rows guard is
- * ruleRowsSql (automations.ts) with the owner and trigger taken from each row: if the two ever
+ * `rules AS (…)`: ruleRowsSql (automations.ts) once for each owner and trigger (`<column>`) of
+ * the `input` rows — the same text, so the guard compares like with like. If the two ever
  * differ, every batched event comes back "stale" and takes the slower path — never a wrong write.
  */
-const BATCH_SQL = `
+const RULES_CTE = (trigger: string) => `rules AS MATERIALIZED (
+  SELECT k.owner_id, k.trigger, (SELECT coalesce(json_agg(json_build_object('owner_id', r.owner_id, 'name', r.name,
+      'trigger', r.trigger, 'conditions', r.conditions, 'actions', r.actions, 'is_active', r.is_active)
+      ORDER BY r.owner_id NULLS FIRST, r.created_at, r.name), '[]')::text
+    FROM automation_rules r WHERE r.trigger = k.trigger AND (r.owner_id IS NULL OR r.owner_id = k.owner_id)) AS rules
+  FROM (SELECT DISTINCT i.owner_id, i.${trigger} AS trigger FROM input AS i) AS k)`;
+
+/**
+ * The batch statement. `$1` is a jsonb array of rows (see batchRow); the rule-rows guard is
+ * RULES_CTE's.
+ */
+const BATCH_SQL = `${PREPARED}
 WITH input AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
     ord int, now timestamptz, event_id text, event_name text, customer_id uuid, owner_id uuid, user_id text,
@@ -54,15 +96,13 @@ WITH input AS MATERIALIZED (
     result jsonb, c_status text, c_pipeline text, c_name text, rule_rows text, act_at timestamptz, move_to text,
     has_next boolean, next_text text, next_date timestamptz, dedupe_prefix text, reminders jsonb,
     st_event_id text, st_source text, st_properties jsonb, st_hash text, st_result jsonb)),
+${RULES_CTE("event_name")},
 cust AS (
   SELECT c.id, c.last_activity_at FROM customers AS c JOIN input AS i ON c.id = i.customer_id
+    JOIN rules AS k ON k.owner_id = i.owner_id AND k.trigger = i.event_name
   WHERE c.owner_id = i.owner_id AND c.status = i.c_status::"CustomerStatus"
     AND c.pipeline_status = i.c_pipeline::"CanonicalStatus" AND c.name = i.c_name AND c.opted_out_at IS NULL
-    AND (SELECT coalesce(json_agg(json_build_object('owner_id', r.owner_id, 'name', r.name,
-        'trigger', r.trigger, 'conditions', r.conditions, 'actions', r.actions, 'is_active', r.is_active)
-        ORDER BY r.owner_id NULLS FIRST, r.created_at, r.name), '[]')::text
-      FROM automation_rules r WHERE r.trigger = i.event_name AND (r.owner_id IS NULL OR r.owner_id = i.owner_id))
-      = i.rule_rows
+    AND k.rules = i.rule_rows
   ORDER BY c.id
   FOR UPDATE OF c),
 rids AS MATERIALIZED (
@@ -112,6 +152,75 @@ FROM input AS i
   LEFT JOIN evi ON evi.in_ord = i.ord
   LEFT JOIN upd ON upd.up_ord = i.ord
 ORDER BY i.ord`;
+
+/**
+ * readEventContext for many events at once (`$1`: a jsonb array of rows, see readEventBatch):
+ * the owner's event with the id, the rule rows, and the owner's customer — by id (`c`), or
+ * (`r`) the oldest with the e-mail, phone or handle, as customerByRefSql (event-write.ts) finds
+ * it; a reference part that is absent is null and matches nothing, as it is left out there.
+ */
+const READ_SQL = `${PREPARED}
+WITH input AS MATERIALIZED (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(ord int, owner_id uuid, event_id text, trigger text,
+    customer_id uuid, email text, phone text, handles jsonb)),
+${RULES_CTE("trigger")}
+SELECT i.ord, ${cols("c", "c", CUSTOMER_FIELDS)}, ${cols("r", "r", CUSTOMER_FIELDS)}, ${cols("e", "e", EVENT_FIELDS)},
+  k.rules
+FROM input AS i
+  JOIN rules AS k ON k.owner_id = i.owner_id AND k.trigger = i.trigger
+  LEFT JOIN customers AS c ON c.id = i.customer_id AND c.owner_id = i.owner_id
+  LEFT JOIN LATERAL (
+    SELECT * FROM customers AS x
+    WHERE i.customer_id IS NULL AND x.owner_id = i.owner_id
+      AND (x.email = i.email OR x.phone = i.phone OR x.handles @> i.handles)
+    ORDER BY x.created_at ASC LIMIT 1) AS r ON true
+  LEFT JOIN event_logs AS e ON e.owner_id = i.owner_id AND e.event_id = i.event_id
+ORDER BY i.ord`;
+
+/** One item as a row of READ_SQL's parameter. */
+function readRow(ord: number, r: EventReadItem) {
+  const byRef = "ref" in r.key ? r.key : null;
+  const handle = byRef?.ref.handle;
+  return {
+    ord,
+    owner_id: r.ownerId,
+    event_id: r.eventId,
+    trigger: r.trigger,
+    customer_id: "id" in r.key ? r.key.id : null,
+    email: byRef?.ref.email ?? null,
+    phone: byRef?.ref.phone ?? null,
+    handles: handle ? { [byRef?.source ?? "handle"]: handle } : null,
+  };
+}
+
+/**
+ * The contexts of `items`, one statement; one EventContext per item, in order. Should the
+ * statement fail as a whole, each is read on its own (readEventContext), so one bad item
+ * never fails its batch-mates.
+ */
+async function readEventBatch(db: Db, items: readonly EventReadItem[]): Promise<EventContext[]> {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await db.$queryRawUnsafe<Array<Record<string, unknown>>>(
+      READ_SQL,
+      JSON.stringify(items.map((r, ord) => readRow(ord, r))),
+    );
+  } catch (err) {
+    if (items.length === 1) throw err;
+    const out: EventContext[] = [];
+    for (const r of items) out.push(await readEventContext(db, r.ownerId, r.eventId, r.trigger, r.key));
+    return out;
+  }
+  return items.map((_, i) => {
+    const row = rows[i] ?? {};
+    return {
+      existing: unprefix<EventLog>(row, "e", EVENT_FIELDS),
+      customer:
+        unprefix<CustomerFacts>(row, "c", CUSTOMER_FIELDS) ?? unprefix<CustomerFacts>(row, "r", CUSTOMER_FIELDS),
+      ruleRows: (row.rules as string | undefined) ?? "[]",
+    };
+  });
+}
 
 /** One event as a row of the batch's jsonb parameter. */
 function batchRow(ord: number, w: EventWriteItem) {
@@ -198,16 +307,41 @@ export async function writeEventAlone(db: Db, w: EventWriteItem): Promise<EventW
   }
 }
 
+/** createWithEvent for one item, its failures as outcomes. */
+export async function createAlone(prisma: PrismaClient, w: CreateItem): Promise<CreateWriteOutcome> {
+  try {
+    return await createWithEvent(prisma, w.now, w.customer, w.event, w.fx);
+  } catch (error) {
+    return isUniqueViolation(error) ? { kind: "unique" } : { kind: "error", error };
+  }
+}
+
+/**
+ * New people's events in one transaction (createWithEvents, its constant statement even for
+ * one); when it fails as a whole (an id already taken, a deadlock), each is made on its own
+ * instead (createWithEvent), so one bad event never fails its batch-mates.
+ */
+async function createEventBatch(prisma: PrismaClient, items: readonly CreateItem[]): Promise<CreateWriteOutcome[]> {
+  try {
+    return await createWithEvents(prisma, items);
+  } catch {
+    const out: CreateWriteOutcome[] = [];
+    for (const w of items) out.push(await createAlone(prisma, w));
+    return out;
+  }
+}
+
 /** Group-commit limits: up to 64 events a statement, a lone event waits ≤ 2 ms, ≤ 512 waiting. */
 const EVENT_BATCH_LIMITS = { maxBatch: 64, maxWaitMs: 2, maxPending: 512, maxInFlight: 2 } as const;
 
 /**
  * An EventWriter that group-commits (see the file comment). One per process (the web app makes
  * it); the timer is the adapter's. Keys: the customer (its state is each plan's input) and the
- * owner's event id (a redelivery must see the first delivery committed).
+ * owner's event id (a redelivery must see the first delivery committed); for new people, their
+ * contact keys and the event id.
  */
 export function groupCommitWriter(
-  db: Db,
+  db: PrismaClient,
   timer: BatchTimer,
   limits: Partial<typeof EVENT_BATCH_LIMITS> = {},
 ): EventWriter {
@@ -218,5 +352,24 @@ export function groupCommitWriter(
     flush: (items) => writeEventBatch(db, items),
     timer,
   });
-  return (item) => batcher.submit(item);
+  // Reads change nothing, so no two of them need keeping apart.
+  const reader = new Batcher<EventReadItem, EventContext>({
+    ...EVENT_BATCH_LIMITS,
+    ...limits,
+    keysOf: () => [],
+    flush: (items) => readEventBatch(db, items),
+    timer,
+  });
+  // Two events about one new person (any contact key in common) or with one event id never share a batch.
+  const creator = new Batcher<CreateItem, CreateWriteOutcome>({
+    ...EVENT_BATCH_LIMITS,
+    ...limits,
+    keysOf: (w) => [...createLockKeys(w.customer).map((k) => `k:${k}`), `e:${w.event.owner_id}\0${w.event.event_id}`],
+    flush: (items) => createEventBatch(db, items),
+    timer,
+  });
+  const writer: EventWriter = (item) => batcher.submit(item);
+  writer.read = (item) => reader.submit(item);
+  writer.create = (item) => creator.submit(item);
+  return writer;
 }

@@ -244,9 +244,8 @@ const queues = new WeakMap<object, ExpiryQueue>();
  */
 export function expireOnWakeup(deps: CoreDeps, bidId: string): Promise<void> {
   if (!isUuid(bidId)) return Promise.resolve();
-  let q = queues.get(deps.prisma);
-  if (!q) queues.set(deps.prisma, (q = { waiting: [], running: false }));
-  const queue = q;
+  const queue = queues.get(deps.prisma) ?? { waiting: [], running: false };
+  queues.set(deps.prisma, queue);
   const done = new Promise<void>((resolve, reject) => queue.waiting.push({ bidId, rounds: 0, resolve, reject }));
   if (!queue.running) void drainExpiries(deps, queue);
   return done;

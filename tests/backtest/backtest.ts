@@ -1,12 +1,14 @@
 /**
  * The seed-003 backtest in one call: start the real web app on a database, generate N contacts,
- * replay their event stream over HTTP on a fake clock, and check what the product did. Used by
- * `npm run backtest` (run.ts) and by backtest.test.ts.
+ * replay their event stream over HTTP on a fake clock from a client in its own process
+ * (replay-client.ts), and check what the product did. Used by `npm run backtest` (run.ts) and
+ * by backtest.test.ts.
  */
 import { type DbKind, startBacktestApp } from "./env.js";
 import { generateDataset } from "./generate.js";
 import { JsonClient } from "./http.js";
-import { type ReplayResult, replay } from "./replay.js";
+import { advanceClockTo, type ReplayResult } from "./replay.js";
+import { forkReplay } from "./replay-client.js";
 import { type VerifyFigures, verifyBacktest } from "./verify.js";
 
 export interface BacktestOptions {
@@ -40,12 +42,17 @@ export interface BacktestReport {
   /** The replay including clock moves and wake-ups. */
   replayMs: number;
   verifyMs: number;
-  /** Starting the web app, the marketer and their key. */
+  /** Starting the web app, the marketer and their key, and the client process. */
   appStartMs: number;
   /** Generation + replay + checks (the database and app start-up excluded). */
   wallMs: number;
-  /** CPU time of this process per request while sending (client, web app and, on PGlite, the database). */
+  /**
+   * CPU time of the server's process per request over the replay (web app, wake-ups and, on
+   * PGlite, the database); the client's is clientCpuMsPerRequest.
+   */
   cpuMsPerRequest: number;
+  /** CPU time of the client's process per request while sending. */
+  clientCpuMsPerRequest: number;
   /** Requests per second while sending. */
   requestsPerSecond: number;
   latencyP50Ms: number;
@@ -65,28 +72,40 @@ export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOption
   const started = performance.now();
   const deadline = Date.now() + (o.timeoutMs ?? 60_000 + o.contacts * 40);
   const concurrency = o.concurrency ?? 16;
-  const world = await startBacktestApp(dbUrl, {
-    dbMode: kind === "pglite" ? "embedded" : "postgres",
-    poolSize: o.poolSize ?? concurrency,
-  });
+  const [world, replayClient] = await Promise.all([
+    startBacktestApp(dbUrl, {
+      dbMode: kind === "pglite" ? "embedded" : "postgres",
+      poolSize: o.poolSize ?? concurrency,
+    }),
+    forkReplay(),
+  ]);
   const appStartMs = performance.now() - started;
   const client = new JsonClient(world.baseUrl, { authorization: world.authorization }, { sockets: concurrency });
   try {
     const t0 = performance.now();
-    const data = generateDataset(o.contacts, o.seed, { duplicateRate: o.duplicateRate });
-    const generateMs = performance.now() - t0;
-    const run = await replay(data, {
-      client,
-      advanceClock: (at) => world.clock.set(at),
-      now: () => world.clock.now().getTime(),
-      runDue: () => world.runDue(concurrency),
-      maintain: async () => {
-        await world.prisma.$executeRaw`ANALYZE customers, event_logs, reminders, channel_identities`;
+    const cpu0 = process.cpuUsage();
+    const run = await replayClient.run(
+      {
+        baseUrl: world.baseUrl,
+        authorization: world.authorization,
+        contacts: o.contacts,
+        seed: o.seed,
+        duplicateRate: o.duplicateRate,
+        concurrency,
+        deadline,
       },
-      concurrency,
-      deadline,
-      onProgress: o.onProgress,
-    });
+      {
+        advanceTo: (at) => advanceClockTo(world.clock, () => world.runDue(concurrency), at),
+        runDue: () => world.runDue(concurrency),
+        maintain: async () => {
+          await world.prisma.$executeRaw`ANALYZE customers, event_logs, reminders, channel_identities`;
+        },
+        onProgress: o.onProgress,
+      },
+    );
+    const serverCpu = process.cpuUsage(cpu0);
+    // The same dataset the client replayed (generation is deterministic), for the checks.
+    const data = generateDataset(o.contacts, o.seed, { duplicateRate: o.duplicateRate });
     o.onProgress?.(run.outcomes.length, run.outcomes.length, "checking");
     const t1 = performance.now();
     const { failures, figures } = await verifyBacktest(data, run, {
@@ -110,14 +129,15 @@ export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOption
       conflicts: figures.conflicts,
       answered409: run.outcomes.filter((r) => r.delivery.kind === "conflict" && r.status === 409).length,
       wakeups: run.wakeups,
-      generateMs,
+      generateMs: run.generateMs,
       sendMs: run.sendMs,
       replayMs: run.replayMs,
       verifyMs,
       appStartMs,
       wallMs: performance.now() - t0,
       requestsPerSecond: run.outcomes.length / (run.sendMs / 1000),
-      cpuMsPerRequest: run.sendCpuMs / Math.max(1, run.outcomes.length),
+      cpuMsPerRequest: (serverCpu.user + serverCpu.system) / 1000 / Math.max(1, run.outcomes.length),
+      clientCpuMsPerRequest: run.sendCpuMs / Math.max(1, run.outcomes.length),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       figures,
@@ -125,6 +145,7 @@ export async function runBacktest(dbUrl: string, kind: DbKind, o: BacktestOption
       failures: failures.lines(),
     };
   } finally {
+    replayClient.kill();
     client.close();
     await world.close();
   }

@@ -127,7 +127,8 @@ export async function startBacktestApp(
   dbUrl: string,
   opts: { dbMode: "embedded" | "postgres"; poolSize?: number },
 ): Promise<BacktestApp> {
-  const prisma = createPrisma(dbUrl, { poolSize: opts.poolSize ?? 16 });
+  // Hot statements prepared on PostgreSQL, as `npm start` with DATABASE_URL does (prisma/database.ts).
+  const prisma = createPrisma(dbUrl, { poolSize: opts.poolSize ?? 16, prepared: opts.dbMode === "postgres" });
   const clock = new FakeClock(START_AT);
   const scheduler = new RecordingScheduler();
   const ids = { token: (bytes = 16) => randomBytes(bytes).toString("base64url") };

@@ -1,9 +1,11 @@
 /**
- * Replay a generated dataset through `POST /api/events` over real HTTP, wave by wave: the fake
- * clock is moved to the wave's time in TICK_MS steps (firing the wake-ups that fall due, as the
- * scheduler would), then the wave's deliveries are sent with bounded concurrency. The first
- * wave's answers give each contact's customer_id, which later events use (or the contact's
- * e-mail, for contacts that are named the webhook way).
+ * Replay a generated dataset through `POST /api/events` over real HTTP, wave by wave: the server
+ * moves its fake clock to the wave's time in TICK_MS steps (firing the wake-ups that fall due, as
+ * the scheduler would: `advanceClockTo`), then the wave's deliveries are sent with bounded
+ * concurrency. The first wave's answers give each contact's customer_id, which later events use
+ * (or the contact's e-mail, for contacts that are named the webhook way). The replay runs in the
+ * client's own process (replay-client.ts); the clock, the wake-ups and the database stay with
+ * the server, which the client asks over its IPC channel.
  */
 import { CHECK_AT, type Contact, type Dataset, type Delivery, type PlannedEvent, WAVES, waveAt } from "./generate.js";
 import { inPool, type JsonClient } from "./http.js";
@@ -14,7 +16,7 @@ const MAINTAIN_EVERY = 5_000;
 /** How far the fake clock moves at a time between waves; due wake-ups fire at each step. */
 export const TICK_MS = 30 * 60_000;
 
-interface DeliveryOutcome {
+export interface DeliveryOutcome {
   delivery: Delivery;
   status: number;
   body: string;
@@ -30,7 +32,7 @@ export interface ReplayResult {
   wakeups: number;
   /** Per wave: requests sent, time spent sending, and the wake-ups fired on the way to its clock. */
   waves: Array<{ phase: string; requests: number; sendMs: number; wakeups: number; wakeupMs: number }>;
-  /** CPU time of this process (client, web app and, on PGlite, the database) while sending. */
+  /** CPU time of the client's process while sending. */
   sendCpuMs: number;
   /** Milliseconds spent sending events (clock moves and wake-ups excluded). */
   sendMs: number;
@@ -39,9 +41,9 @@ export interface ReplayResult {
 
 export interface ReplayOptions {
   client: JsonClient;
-  /** Move the fake clock forward to `at` (ms since epoch). */
-  advanceClock(at: number): void;
-  now(): number;
+  /** Move the server's fake clock forward to `at` (ms since epoch, see advanceClockTo); the wake-ups fired. */
+  advanceTo(at: number): Promise<number>;
+  /** Fire what is due at the server's clock now; how many. */
   runDue(): Promise<number>;
   /**
    * Called after every MAINTAIN_EVERY requests (and before each wave): refresh the planner's
@@ -72,6 +74,24 @@ function eventBody(e: PlannedEvent, c: Contact, customerId: string | undefined, 
   return { ...base, customer_id: customerId };
 }
 
+/**
+ * The server's side of a clock move: forward to `at` in TICK_MS steps, firing the wake-ups due
+ * at each step (as the scheduler would); answers how many fired. Bounded: at most
+ * (at − now) / TICK_MS steps.
+ */
+export async function advanceClockTo(
+  clock: { now(): Date; set(at: number): void },
+  runDue: () => Promise<number>,
+  at: number,
+): Promise<number> {
+  let fired = 0;
+  while (clock.now().getTime() < at) {
+    clock.set(Math.min(at, clock.now().getTime() + TICK_MS));
+    fired += await runDue();
+  }
+  return fired;
+}
+
 export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
   const customerIds = new Map<number, string>();
@@ -92,13 +112,8 @@ export async function replay(data: Dataset, o: ReplayOptions): Promise<ReplayRes
 
   for (let wave = 0; wave <= WAVES.length; wave++) {
     const at = wave < WAVES.length ? waveAt(wave) : CHECK_AT;
-    // Bounded: at most (at − now) / TICK_MS steps.
     const w0 = performance.now();
-    let fired = 0;
-    while (o.now() < at) {
-      o.advanceClock(Math.min(at, o.now() + TICK_MS));
-      fired += await o.runDue();
-    }
+    const fired = await o.advanceTo(at);
     wakeups += fired;
     await o.maintain?.();
     const wakeupMs = performance.now() - w0;

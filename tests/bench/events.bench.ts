@@ -10,6 +10,7 @@
  * share of PostgreSQL's (goal ≥ 50 %). Every phase is bounded by a request count and a time limit.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import Fastify from "fastify";
@@ -92,6 +93,38 @@ async function startCeiling(dbUrl: string, ownerId: string, now: Date) {
   };
 }
 
+/** Clock ticks a second in /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/**
+ * CPU milliseconds all local PostgreSQL processes have used so far (Linux /proc; null elsewhere
+ * or when PostgreSQL runs on another machine): the database's side of the cost per request.
+ */
+function postgresCpuMs(): number | null {
+  try {
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
+      const f = stat.slice(close + 2).split(" ");
+      // Fields 14–17 (utime, stime, cutime, cstime) are 11–14 after the name.
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      found = true;
+    }
+    return found ? (ticks * 1000) / TICKS : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A warm-up of the target, then the measured run, both from a fresh client process. */
 async function measure(
   spec: Omit<LoadSpec, "tag" | "kOffset" | "count" | "limitMs" | "concurrency" | "duplicateRate">,
@@ -104,8 +137,15 @@ async function measure(
     await forkLoadClient({ ...base, tag: `warm-${tag}`, kOffset: spec.customers.length * 8, count: WARMUP });
   }
   const loadBefore = load();
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuMs();
   const r = await forkLoadClient({ ...base, tag: `run-${tag}`, kOffset: 0, count });
-  return { ...r, loadBefore, loadAfter: load() };
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = postgresCpuMs();
+  // The server runs in this process (and, on PGlite, the database too).
+  const serverCpuMs = (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests);
+  const dbCpuMs = pg0 !== null && pg1 !== null ? (pg1 - pg0) / Math.max(1, r.requests) : null;
+  return { ...r, loadBefore, loadAfter: load(), serverCpuMs, dbCpuMs };
 }
 
 const rate = (r: LoadResult) => r.requests / (r.ms / 1000);
@@ -174,6 +214,24 @@ async function benchBackend(kind: DbKind): Promise<{ rows: string[][]; notes: st
             "",
             "in the client's own process",
           ],
+          [
+            name,
+            "server CPU per request (ceiling / API)",
+            `${raw.serverCpuMs.toFixed(2)} / ${api.serverCpuMs.toFixed(2)} ms`,
+            "",
+            embedded ? "the server's process, PGlite included" : "the server's process",
+          ],
+          ...(!embedded && raw.dbCpuMs !== null && api.dbCpuMs !== null
+            ? [
+                [
+                  name,
+                  "PostgreSQL CPU per request (ceiling / API)",
+                  `${raw.dbCpuMs.toFixed(2)} / ${api.dbCpuMs.toFixed(2)} ms`,
+                  "",
+                  "all local postgres processes (/proc; other clients of the server included)",
+                ],
+              ]
+            : []),
         ],
         notes: [
           `${name}: ${db.description}; ${api.requests} API requests (${api.fresh} new events) in ${(api.ms / 1000).toFixed(1)} s.`,

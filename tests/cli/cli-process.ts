@@ -35,9 +35,12 @@ function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-/** Starts `main.ts args…` in `cwd`; the caller reads or kills it. */
-export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): ChildProcess {
-  return spawn(process.execPath, [...COMMAND, ...args], {
+/** Starts `main.ts args…` in `cwd` (`nodeArgs`: flags for node itself); the caller reads or kills it. */
+export function startCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; nodeArgs?: string[] },
+): ChildProcess {
+  return spawn(process.execPath, [...(opts.nodeArgs ?? []), ...COMMAND, ...args], {
     cwd: opts.cwd,
     env: cliEnv(opts.env ?? {}),
     stdio: ["ignore", "pipe", "pipe"],
@@ -47,7 +50,7 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
 /** Runs `main.ts args…` to the end (killed after `timeoutMs`). */
 export function runCli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+  opts: { cwd: string; env?: Record<string, string>; nodeArgs?: string[]; timeoutMs?: number },
 ): Promise<CliResult> {
   const child = startCli(args, opts);
   let stdout = "";

@@ -52,11 +52,25 @@ describe("operators in a real browser", { retry: 2 }, () => {
     const badgeBefore = Number(await page.locator("#inbox-badge").getAttribute("data-count"));
     const row = page.locator(`#lead-${lead.id}`);
 
+    // htmx hands the number to the phone (location = tel:…). A headless browser has no phone, and a
+    // real tel: navigation there can leave the page deaf to the next clicks: catch the hand-over
+    // on htmx's own location object (htmx._loc, there for tests) instead.
+    await page.evaluate(() => {
+      const w = window as unknown as { htmx: { _loc: unknown }; dialled?: string };
+      const real = w.htmx._loc as Location;
+      w.htmx._loc = {
+        set href(url: string) {
+          w.dialled = url;
+        },
+        reload: () => real.reload(),
+      };
+    });
     const called = page.waitForResponse((r) => r.url().endsWith(`/admin/inbox/${lead.id}/call`));
     await row.locator('[data-action="call"]').click();
     const res = await called;
     expect(res.status()).toBe(200);
     expect(res.headers()["hx-redirect"]).toBe("tel:+16025550199");
+    await page.waitForFunction(() => (window as unknown as { dialled?: string }).dialled === "tel:+16025550199");
     await expect
       .poll(() => w.prisma.customerInteraction.count({ where: { customer_id: lead.id, type: "call" } }))
       .toBe(1);
