@@ -32,8 +32,8 @@ export class DatabaseUnavailableError extends Error {}
  * Statements whose text opens with core/db.ts PREPARED (the events hot path) are prepared once
  * per connection under a name drawn from their text, so PostgreSQL parses and plans them once
  * instead of on every call; every other statement stays unnamed (undefined: pg's default).
- * Only on a real server: the embedded one shares one session among its connections, where a
- * second connection's prepare of the same name would fail.
+ * The embedded server shares PGlite's one session among its connections and gives each
+ * connection's statement names a prefix of its own (pglite-server.ts), so names never collide.
  */
 const preparedNames = new Map<string, string>();
 function preparedName(query: { sql: string }): string | undefined {
@@ -49,7 +49,7 @@ function preparedName(query: { sql: string }): string | undefined {
 
 /**
  * Build a Prisma client on a connection URL (optionally pinned to one schema, for tests).
- * `prepared`: name the marked statements (see preparedName) — never on the embedded database.
+ * `prepared`: name the marked statements (see preparedName).
  */
 export function createPrisma(
   url: string,
@@ -125,7 +125,7 @@ export async function openDatabase(opts: {
   }
   const dataDir = path.resolve(opts.dataDir);
   const embedded = await startEmbeddedPostgres({ dataDir, log: opts.log, owner: opts.owner });
-  const prisma = createPrisma(embedded.url, { poolSize: 5 });
+  const prisma = createPrisma(embedded.url, { poolSize: 5, prepared: true });
   const holder = embedded.sharedWith;
   return {
     prisma,

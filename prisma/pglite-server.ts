@@ -7,7 +7,9 @@
  *
  * Here a connection owns the session from its first message until PGlite reports ReadyForQuery
  * with status idle ('I'): a whole query, or a whole transaction. Everything else waits its turn.
- * Session state (SET, search_path, temp tables, prepared statement names) stays shared.
+ * Session state (SET, search_path, temp tables) stays shared — except prepared statement names:
+ * each connection's are renamed with a prefix of its own (namespaceStatements), so two
+ * connections preparing "s1" never collide, and a closed connection's are deallocated.
  */
 import { chmodSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
@@ -48,13 +50,14 @@ export async function servePGlite(db: PGlite, opts: PGliteServerOptions = {}): P
   const session = new SessionLock();
   const connections = new Set<Connection>();
   const refused = new Set<Socket>();
+  let connectionCount = 0;
   const server = createServer((socket) => {
     if (connections.size >= maxConnections) {
       refused.add(socket.on("close", () => refused.delete(socket)).on("error", () => {}));
       socket.end(errorResponse("53300", `too many connections to embedded PostgreSQL (max ${maxConnections})`));
       return;
     }
-    const connection = new Connection(socket, db, session);
+    const connection = new Connection(socket, db, session, `c${++connectionCount}_`);
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
   });
@@ -118,11 +121,14 @@ class Connection {
   #started = false;
   #owner = false;
   #work: Promise<void> = Promise.resolve();
+  /** The (renamed) statements this connection prepared, deallocated when it closes. */
+  readonly #prepared = new Set<string>();
 
   constructor(
     readonly socket: Socket,
     private readonly db: PGlite,
     private readonly session: SessionLock,
+    private readonly prefix: string,
   ) {
     socket.setNoDelay(true);
     socket.on("error", () => {}); // "close" follows and cleans up
@@ -137,7 +143,10 @@ class Connection {
     this.closed = new Promise((resolve) => {
       socket.once("close", () => {
         this.session.cancel(this);
-        this.#work = this.#work.then(() => this.#cleanup()).finally(resolve);
+        this.#work = this.#work
+          .then(() => this.#cleanup())
+          .then(() => this.#deallocate())
+          .finally(resolve);
       });
     });
   }
@@ -162,7 +171,7 @@ class Connection {
       }
       const messages = this.#take(1);
       if (!messages) return;
-      await this.#exec(messages);
+      await this.#exec(namespaceStatements(messages, this.prefix, this.#prepared));
     }
   }
 
@@ -218,6 +227,61 @@ class Connection {
       this.session.release(this);
     }
   }
+
+  /** Drops the statements this connection prepared (other connections' stay). */
+  async #deallocate(): Promise<void> {
+    if (this.#prepared.size === 0 || !(await this.session.acquire(this))) return;
+    const sql = [...this.#prepared].map((name) => `DEALLOCATE "${name.replaceAll('"', '""')}"`).join("; ");
+    try {
+      await this.db.runExclusive(() => this.db.execProtocolRawStream(simpleQuery(sql), { onRawData: () => {} }));
+    } finally {
+      this.session.release(this);
+    }
+  }
+}
+
+const PARSE = 0x50; // 'P': name, query, …
+const BIND = 0x42; // 'B': portal, statement, …
+const DESCRIBE = 0x44; // 'D': 'S' statement | 'P' portal
+const CLOSE = 0x43; // 'C': 'S' statement | 'P' portal
+
+/**
+ * Rename the named prepared statements in a batch of frontend messages to `prefix` + name (the
+ * unnamed statement "" is left alone: it lives only while the connection owns the session), and
+ * note the names this connection parsed in `prepared`. Messages of other types pass unchanged.
+ */
+export function namespaceStatements(messages: Buffer, prefix: string, prepared: Set<string>): Buffer {
+  const out: Buffer[] = [];
+  let changed = false;
+  for (let at = 0; at < messages.length; ) {
+    const type = messages[at] as number;
+    const end = at + 1 + messages.readInt32BE(at + 1);
+    const body = messages.subarray(at + 5, end);
+    let renamed: Buffer | null = null;
+    if (type === PARSE) renamed = renameAt(body, 0, prefix, prepared);
+    else if (type === BIND) renamed = renameAt(body, body.indexOf(0) + 1, prefix);
+    else if ((type === DESCRIBE || type === CLOSE) && body[0] === 0x53) {
+      renamed = renameAt(body, 1, prefix);
+      if (renamed && type === CLOSE) prepared.delete(cString(renamed, 1));
+    }
+    out.push(renamed ? frame(String.fromCharCode(type), renamed) : messages.subarray(at, end));
+    changed ||= renamed !== null;
+    at = end;
+  }
+  return changed ? Buffer.concat(out) : messages;
+}
+
+/** The message body with the statement name at `offset` prefixed; null for the unnamed statement. */
+function renameAt(body: Buffer, offset: number, prefix: string, parsed?: Set<string>): Buffer | null {
+  const name = cString(body, offset);
+  if (name === "") return null;
+  parsed?.add(prefix + name);
+  const nul = body.indexOf(0, offset);
+  return Buffer.concat([body.subarray(0, offset), Buffer.from(prefix + name), body.subarray(nul)]);
+}
+
+function cString(body: Buffer, offset: number): string {
+  return body.toString("utf8", offset, body.indexOf(0, offset));
 }
 
 function frame(type: string, body: Buffer): Buffer {

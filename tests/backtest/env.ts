@@ -127,8 +127,8 @@ export async function startBacktestApp(
   dbUrl: string,
   opts: { dbMode: "embedded" | "postgres"; poolSize?: number },
 ): Promise<BacktestApp> {
-  // Hot statements prepared on PostgreSQL, as `npm start` with DATABASE_URL does (prisma/database.ts).
-  const prisma = createPrisma(dbUrl, { poolSize: opts.poolSize ?? 16, prepared: opts.dbMode === "postgres" });
+  // Hot statements prepared, as `npm start` does (prisma/database.ts).
+  const prisma = createPrisma(dbUrl, { poolSize: opts.poolSize ?? 16, prepared: true });
   const clock = new FakeClock(START_AT);
   const scheduler = new RecordingScheduler();
   const ids = { token: (bytes = 16) => randomBytes(bytes).toString("base64url") };
