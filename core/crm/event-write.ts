@@ -109,6 +109,46 @@ export interface EventEffects {
   } | null;
 }
 
+/**
+ * The columns of an event and of its effects as the batched statements read them from their JSON
+ * parameter (event-write-batch.ts for known customers, event-create.ts for new people); the
+ * STATUS_CHANGED row's fingerprint columns differ between the two and are added by each.
+ */
+export function eventBatchColumns(now: Date, e: EventRowInput, fx: EventEffects) {
+  const move = fx.move;
+  return {
+    now: now.toISOString(),
+    event_id: e.event_id,
+    event_name: e.event_name,
+    owner_id: e.owner_id,
+    user_id: e.user_id,
+    account_id: e.account_id,
+    source: e.source,
+    ts: e.timestamp.toISOString(),
+    properties: e.properties ?? null,
+    utm: e.utm ?? null,
+    consent: e.consent ?? null,
+    payload_hash: e.payload_hash,
+    result: e.result,
+    act_at: fx.at.toISOString(),
+    move_to: move?.to ?? null,
+    next_text: fx.nextAction?.text ?? null,
+    next_date: fx.nextAction?.date.toISOString() ?? null,
+    dedupe_prefix: fx.dedupePrefix,
+    reminders: fx.reminders.map((r, n) => ({
+      kind: r.type,
+      due_at: r.scheduled_for.toISOString(),
+      iso: r.scheduled_for.toISOString(),
+      message: r.message,
+      n,
+    })),
+    st_event_id: move?.eventId ?? null,
+    st_source: move?.source ?? null,
+    st_properties: move?.properties ?? null,
+    st_result: move?.result ?? null,
+  };
+}
+
 /** What the guarded write did. */
 export type WriteOutcome =
   /** Stored; `customer` is the customer's state after the write. */
