@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";
 import { blastAudience } from "../../core/segments/campaign.query.js";

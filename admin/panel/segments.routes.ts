@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { visibleUsers } from "../../core/accounts/visibility.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { isUuid } from "../../core/ids.js";

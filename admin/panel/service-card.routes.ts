@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { PLATFORM_SCOPE } from "../../core/accounts/visibility.js";
 import { updateCustomer } from "../../core/crm/customer.service.js";
 import { customerCardView } from "../../core/crm/customer-admin.query.js";

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { listContractors } from "../../core/accounts/contractor-admin.query.js";
 import { ownerNames } from "../../core/crm/kanban.query.js";
 import type { Failure, Result } from "../../core/errors.js";

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { ApiScope } from "../../core/accounts/api-key.service.js";
 import { ERROR_CODES } from "../../core/errors.js";
 import { listMessageTemplates } from "../../core/nurturing/message-template.service.js";
 import { listPromptTemplates } from "../../core/nurturing/prompt-template.service.js";

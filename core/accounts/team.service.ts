@@ -74,7 +74,7 @@ export async function getTeam(deps: CoreDeps, scope: ApiScope, id: string): Prom
 /** A manager must be an existing sales manager who manages no other team (400 / 409 naming `manager_id`). */
 async function checkManager(tx: Prisma.TransactionClient, managerId: string, teamId?: string) {
   const user = await tx.user.findUnique({ where: { id: managerId }, select: { role: true } });
-  if (!user || user.role !== "sales_manager") {
+  if (user?.role !== "sales_manager") {
     return fail("VALIDATION_FAILED", "manager_id: is not a sales manager", [
       { field: "manager_id", message: "must be a user with the sales_manager role" },
     ]);

@@ -9,7 +9,7 @@ import { fail, ok, type Result } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { type CustomerFacts, decideCustomerMessage } from "../messaging/customer-message.js";
 import { notifyUser, notifyUsers } from "../messaging/outbox.js";
-import { lockLead, type TxCtx, transact } from "../service.js";
+import { type TxCtx, transact } from "../service.js";
 import { LEAD_ANSWER, leadCustomerFactsBatch, markLeadUnreachable } from "./lead-reach.js";
 import { type BanFacts, strikeOutcome, windowExpiryDue, windowExpiryDueWhere, windowWarningDue } from "./lead-state.js";
 import { leadTerms } from "./settings.js";
