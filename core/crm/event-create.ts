@@ -13,6 +13,7 @@ import { contactLockKeys, nameOf } from "./customer-from-event.js";
 import type { CustomerRef } from "./event-envelope.js";
 import type { EventRowInput } from "./event-row.js";
 import {
+  batchEffectCtes,
   CUSTOMER_FIELDS,
   type CustomerFacts,
   customerByRefSql,
@@ -23,6 +24,7 @@ import {
   insertEventSql,
   json,
   prefixed,
+  prefixedColumns,
   unprefix,
 } from "./event-write.js";
 
@@ -185,20 +187,8 @@ ci AS (
   WHERE v.address IS NOT NULL
   ORDER BY evi.in_ord, v.n
   ON CONFLICT DO NOTHING),
-rem AS (
-  INSERT INTO reminders (id, owner_id, customer_id, type, scheduled_for, message, dedupe_key, created_at)
-  SELECT x.id, evi.owner_id, evi.customer_id, x.kind::"ReminderType", x.due_at, x.message,
-    i.dedupe_prefix || ':' || x.kind, i.now
-  FROM rids AS x JOIN evi ON evi.in_ord = x.ord JOIN input AS i ON i.ord = x.ord),
-st AS (
-  INSERT INTO event_logs (event_id, event_name, customer_id, owner_id, source, timestamp, properties, payload_hash,
-    result, created_at)
-  SELECT i.st_event_id, 'STATUS_CHANGED', evi.customer_id, evi.owner_id, i.st_source, i.act_at, i.st_properties,
-    encode(sha256(convert_to(i.st_before || evi.customer_id::text || i.st_after, 'UTF8')), 'hex'), i.st_result, i.now
-  FROM evi JOIN input AS i ON i.ord = evi.in_ord
-  WHERE i.move_to IS NOT NULL)
-SELECT i.ord, ${EVENT_FIELDS.map((f) => `evi."${f}" AS "e.${f}"`).join(", ")},
-  ${CUSTOMER_FIELDS.map((f) => `nc."${f}" AS "c.${f}"`).join(", ")},
+${batchEffectCtes("encode(sha256(convert_to(i.st_before || evi.customer_id::text || i.st_after, 'UTF8')), 'hex')")}
+SELECT i.ord, ${prefixedColumns("evi", "e", EVENT_FIELDS)}, ${prefixedColumns("nc", "c", CUSTOMER_FIELDS)},
   (SELECT count(*) FROM found AS f WHERE f.ord = i.ord)::int AS found
 FROM input AS i
   LEFT JOIN evi ON evi.in_ord = i.ord

@@ -21,6 +21,7 @@ import {
 } from "./event-create.js";
 import type { EventRowInput } from "./event-row.js";
 import {
+  batchEffectCtes,
   CUSTOMER_FIELDS,
   type CustomerFacts,
   type CustomerKey,
@@ -29,6 +30,7 @@ import {
   type EventEffects,
   eventBatchColumns,
   isUniqueViolation,
+  prefixedColumns,
   readEventContext,
   unprefix,
   type WriteOutcome,
@@ -69,9 +71,6 @@ export interface EventWriter {
   read?: (item: EventReadItem) => Promise<EventContext>;
   create?: (item: CreateItem) => Promise<CreateWriteOutcome>;
 }
-
-const cols = (alias: string, prefix: string, fields: readonly string[]) =>
-  fields.map((f) => `${alias}."${f}" AS "${prefix}.${f}"`).join(", ");
 
 /**
  * `rules AS (…)`: ruleRowsSql (automations.ts) once for each owner and trigger (`<column>`) of
@@ -134,19 +133,8 @@ upd AS (
   FROM evi JOIN input AS i ON i.ord = evi.in_ord
   WHERE c.id = evi.customer_id
   RETURNING i.ord AS up_ord, ${CUSTOMER_FIELDS.map((f) => `c."${f}"`).join(", ")}),
-rem AS (
-  INSERT INTO reminders (id, owner_id, customer_id, type, scheduled_for, message, dedupe_key, created_at)
-  SELECT x.id, evi.owner_id, evi.customer_id, x.kind::"ReminderType", x.due_at, x.message,
-    i.dedupe_prefix || ':' || x.kind, i.now
-  FROM rids AS x JOIN evi ON evi.in_ord = x.ord JOIN input AS i ON i.ord = x.ord),
-st AS (
-  INSERT INTO event_logs (event_id, event_name, customer_id, owner_id, source, timestamp, properties, payload_hash,
-    result, created_at)
-  SELECT i.st_event_id, 'STATUS_CHANGED', evi.customer_id, evi.owner_id, i.st_source, i.act_at, i.st_properties,
-    i.st_hash, i.st_result, i.now
-  FROM evi JOIN input AS i ON i.ord = evi.in_ord
-  WHERE i.move_to IS NOT NULL)
-SELECT i.ord, ${cols("evi", "e", EVENT_FIELDS)}, ${cols("upd", "c", CUSTOMER_FIELDS)},
+${batchEffectCtes("i.st_hash")}
+SELECT i.ord, ${prefixedColumns("evi", "e", EVENT_FIELDS)}, ${prefixedColumns("upd", "c", CUSTOMER_FIELDS)},
   (cust.id IS NOT NULL) AS locked, cust.last_activity_at AS before
 FROM input AS i
   LEFT JOIN cust ON cust.id = i.customer_id
@@ -165,7 +153,7 @@ WITH input AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(ord int, owner_id uuid, event_id text, trigger text,
     customer_id uuid, email text, phone text, handles jsonb)),
 ${RULES_CTE("trigger")}
-SELECT i.ord, ${cols("c", "c", CUSTOMER_FIELDS)}, ${cols("r", "r", CUSTOMER_FIELDS)}, ${cols("e", "e", EVENT_FIELDS)},
+SELECT i.ord, ${prefixedColumns("c", "c", CUSTOMER_FIELDS)}, ${prefixedColumns("r", "r", CUSTOMER_FIELDS)}, ${prefixedColumns("e", "e", EVENT_FIELDS)},
   k.rules
 FROM input AS i
   JOIN rules AS k ON k.owner_id = i.owner_id AND k.trigger = i.trigger

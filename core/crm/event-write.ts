@@ -39,8 +39,31 @@ export const EVENT_FIELDS = Object.values(Prisma.EventLogScalarFieldEnum);
 export const CUSTOMER_FIELDS = ["id", "status", "pipeline_status", "name", "opted_out_at", "last_activity_at"] as const;
 
 /** `alias."col" AS "prefix.col", …`: columns of one table under a prefix, to split a joined row. */
+export const prefixedColumns = (alias: string, prefix: string, fields: readonly string[]) =>
+  fields.map((f) => `${alias}."${f}" AS "${prefix}.${f}"`).join(", ");
+
+/** prefixedColumns as a fragment of a tagged Prisma.sql statement. */
 export const prefixed = (alias: string, prefix: string, fields: readonly string[]) =>
-  Prisma.raw(fields.map((f) => `${alias}."${f}" AS "${prefix}.${f}"`).join(", "));
+  Prisma.raw(prefixedColumns(alias, prefix, fields));
+
+/**
+ * The reminder and STATUS_CHANGED inserts of the batched statements (event-write-batch.ts for
+ * known customers, event-create.ts for new people), which name the written events `evi`, their
+ * JSON rows `input AS i` and the drawn reminder ids `rids`; `statusHash` is the SQL of the
+ * STATUS_CHANGED row's fingerprint (known beforehand, or around the id the statement draws).
+ */
+export const batchEffectCtes = (statusHash: string) => `rem AS (
+  INSERT INTO reminders (id, owner_id, customer_id, type, scheduled_for, message, dedupe_key, created_at)
+  SELECT x.id, evi.owner_id, evi.customer_id, x.kind::"ReminderType", x.due_at, x.message,
+    i.dedupe_prefix || ':' || x.kind, i.now
+  FROM rids AS x JOIN evi ON evi.in_ord = x.ord JOIN input AS i ON i.ord = x.ord),
+st AS (
+  INSERT INTO event_logs (event_id, event_name, customer_id, owner_id, source, timestamp, properties, payload_hash,
+    result, created_at)
+  SELECT i.st_event_id, 'STATUS_CHANGED', evi.customer_id, evi.owner_id, i.st_source, i.act_at, i.st_properties,
+    ${statusHash}, i.st_result, i.now
+  FROM evi JOIN input AS i ON i.ord = evi.in_ord
+  WHERE i.move_to IS NOT NULL)`;
 
 /** The fields of `row` named `prefix.x`, as an object keyed x; null when its `prefix.id` is null. */
 export function unprefix<T>(row: Record<string, unknown>, prefix: string, fields: readonly string[]): T | null {
